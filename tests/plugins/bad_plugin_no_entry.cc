@@ -1,0 +1,2 @@
+// A shared library without the plugin entry point.
+extern "C" int some_other_symbol() { return 42; }

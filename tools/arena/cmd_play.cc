@@ -1,0 +1,102 @@
+// arena play | demo
+#include <fmt/core.h>
+
+#include "arena/match.h"
+#include "games/api/registry.h"
+#include "tools/arena/commands.h"
+
+namespace arena::cli {
+namespace {
+
+std::string format_returns(const std::vector<double>& r) {
+  std::string out;
+  for (size_t i = 0; i < r.size(); ++i) out += fmt::format("{}player_{} {:+g}", i ? ", " : "", i, r[i]);
+  return out;
+}
+
+std::string indent(const std::string& text, const std::string& pad) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out += pad + text.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+// Plays and prints one match turn by turn.
+MatchResult print_match(const Game& game, const std::vector<AgentPtr>& agents, std::uint64_t seed, bool show_state) {
+  std::vector<Agent*> seats;
+  std::string names;
+  for (const auto& a : agents) {
+    seats.push_back(a.get());
+    names += (names.empty() ? "" : " vs ") + a->spec();
+  }
+  fmt::print("== {}  seed {}  ({})\n", game.to_string(), seed, names);
+  auto result = play_match(game, seats, seed, [&](const State& after, const TurnRecord& t) {
+    if (t.player == kChancePlayer) fmt::print("  {:>3}. chance: {}\n", t.ply + 1, t.action_text);
+    else fmt::print("  {:>3}. player_{} ({}): {}\n", t.ply + 1, t.player, seats[t.player]->spec(), t.action_text);
+    if (show_state && t.player != kChancePlayer) fmt::print("{}", indent(after.to_string(), "       "));
+  });
+  fmt::print("  result: {}\n\n", format_returns(result.returns));
+  return result;
+}
+
+struct PlayOptions {
+  std::string game;
+  std::string agents = "random,random";
+  std::uint64_t seed = 1;
+  int matches = 1;
+  bool quiet_state = false;
+};
+
+int run_play(const PlayOptions& o) {
+  GamePtr game = load_game(o.game);
+  auto specs = split_list(o.agents);
+  if (static_cast<int>(specs.size()) != game->num_players())
+    throw Error(fmt::format("--agents lists {} agent(s) but {} needs {} (one per seat, comma-separated)", specs.size(),
+                            game->to_string(), game->num_players()));
+  std::vector<AgentPtr> agents;
+  for (const auto& s : specs) agents.push_back(make_agent(s));
+  for (int m = 0; m < o.matches; ++m) print_match(*game, agents, o.seed + m, !o.quiet_state);
+  return 0;
+}
+
+int run_demo(std::uint64_t seed) {
+  auto& reg = GameRegistry::global();
+  fmt::print("Arena demo: {} registered games\n", reg.names().size());
+  for (const auto& n : reg.names()) fmt::print("  {:<16} {}\n", n, reg.find(n)->type.summary);
+  fmt::print("\nSeeded random matches (same seed, same match):\n\n");
+  std::vector<AgentPtr> agents;
+  agents.push_back(make_agent("random"));
+  agents.push_back(make_agent("random"));
+  for (const char* g : {"tic_tac_toe", "kuhn_poker", "leduc_poker", "connect_four"}) {
+    GamePtr game = load_game(g);
+    print_match(*game, agents, seed, std::string(g) == "tic_tac_toe");
+  }
+  fmt::print("Next: `arena describe kuhn_poker`, `arena play tic_tac_toe --agents human,random`, "
+             "`arena bench games`.\n");
+  return 0;
+}
+
+}  // namespace
+
+void add_play_commands(CLI::App& app, Commands& commands) {
+  auto* play = app.add_subcommand("play", "Play matches and print them turn by turn");
+  auto o = std::make_shared<PlayOptions>();
+  play->add_option("game", o->game, "Game string")->required();
+  play->add_option("--agents", o->agents, "Comma-separated agent specs, one per seat (random, human)");
+  play->add_option("--seed", o->seed, "Seed of the first match; match k uses seed+k");
+  play->add_option("--matches", o->matches, "Number of matches")->check(CLI::PositiveNumber);
+  play->add_flag("--no-state", o->quiet_state, "Do not print the board after each move");
+  commands.emplace_back(play, [o] { return run_play(*o); });
+
+  auto* demo = app.add_subcommand("demo", "The main job on its embedded default: list games, play seeded matches");
+  auto seed = std::make_shared<std::uint64_t>(1);
+  demo->add_option("--seed", *seed, "Seed");
+  commands.emplace_back(demo, [seed] { return run_demo(*seed); });
+}
+
+}  // namespace arena::cli

@@ -1,0 +1,24 @@
+// Subcommand registration for the `arena` CLI. Each add_* function adds its subcommands to `app` and appends the
+// function to run when that subcommand was given.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace arena::cli {
+
+using Runner = std::function<int()>;
+using Commands = std::vector<std::pair<CLI::App*, Runner>>;
+
+void add_game_commands(CLI::App& app, Commands& commands);
+void add_play_commands(CLI::App& app, Commands& commands);
+void add_bench_commands(CLI::App& app, Commands& commands);
+
+// Splits "a,b,c" (commas inside parentheses do not split, so "mcts(sims=10,uct_c=2)" stays whole).
+std::vector<std::string> split_list(const std::string& text);
+
+}  // namespace arena::cli

@@ -1,0 +1,62 @@
+// `arena`: the command-line front end. Every user error ends in one "error: ..." line and exit status 1.
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/core.h>
+
+#include "agents/builtin.h"
+#include "games/api/registry.h"
+#include "tools/arena/commands.h"
+
+namespace arena::cli {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  int depth = 0;
+  for (char c : text) {
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+    if (c == ',' && depth == 0) {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+      continue;
+    }
+    cur += c;
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+}  // namespace arena::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"Arena: self-play arena and trainer for multi-agent reasoning in turn-based games"};
+  app.require_subcommand(1);
+  std::vector<std::string> plugins;
+  app.add_option("--plugin", plugins, "Load a game plugin (.so); repeatable. ARENA_PLUGIN_PATH is read too.")
+      ->trigger_on_parse();
+  arena::cli::Commands commands;
+  arena::cli::add_game_commands(app, commands);
+  arena::cli::add_play_commands(app, commands);
+  arena::cli::add_bench_commands(app, commands);
+  for (auto& [sub, run] : commands) sub->fallthrough();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    arena::register_builtin_agents();
+    auto& registry = arena::GameRegistry::global();
+    for (const auto& err : registry.load_plugins_from_env()) fmt::print(stderr, "warning: {}\n", err);
+    for (const auto& p : plugins) registry.load_plugin(p);
+    for (auto& [sub, run] : commands)
+      if (sub->parsed()) return run();
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
