@@ -8,6 +8,7 @@ namespace arena {
 class RandomAgent : public Agent {
  public:
   std::string spec() const override { return "random"; }
+  bool thread_safe() const override { return true; }
   std::vector<Decision> act(std::span<const DecisionRequest> requests) override;
 };
 

@@ -43,6 +43,9 @@ class Agent {
   virtual std::vector<Decision> act(std::span<const DecisionRequest> requests) = 0;
   // True for agents that answer in text (retries and forfeits apply to them).
   virtual bool answers_in_text() const { return false; }
+  // True when act() may run concurrently on disjoint batches (stateless CPU agents); the runner then splits a batch
+  // across its threads. Agents that batch internally (one forward pass) keep the default.
+  virtual bool thread_safe() const { return false; }
 };
 
 using AgentPtr = std::unique_ptr<Agent>;

@@ -78,6 +78,10 @@ std::vector<double> State::rewards() const {
   return std::vector<double>(num_players_, 0.0);
 }
 
+double State::forfeit_loss(Player) const {
+  return game_->min_utility() < 0 ? -game_->min_utility() : 0.0;
+}
+
 std::string State::information_state(Player p) const {
   std::string out;
   for (Action a : history_) {

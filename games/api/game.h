@@ -160,6 +160,10 @@ class State {
   // depend on such outcomes.
   virtual bool chance_outcome_hidden_from(Player p) const { return false; }
 
+  // What player p stands to lose by forfeiting now; MARS's invalid-action penalty is -forfeit_loss(p) - 10. Default:
+  // the magnitude of the worst utility (1 in win/lose games); poker games return p's chips in the pot.
+  virtual double forfeit_loss(Player p) const;
+
   // Game string on the first line, space-separated action ids on the second.
   std::string serialize() const;
 

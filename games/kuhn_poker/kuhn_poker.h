@@ -46,6 +46,7 @@ class KuhnPokerState : public State {
 
   int card(Player p) const { return cards_[p]; }  // -1 until dealt
   int contribution(Player p) const { return contrib_[p]; }
+  double forfeit_loss(Player p) const override { return contrib_[p]; }
 
  protected:
   void do_apply_action(Action a) override;

@@ -53,6 +53,7 @@ class LeducPokerState : public State {
   int private_card(Player p) const { return cards_[p]; }
   int public_card() const { return public_card_; }
   int contribution(Player p) const { return contrib_[p]; }
+  double forfeit_loss(Player p) const override { return contrib_[p]; }
 
  protected:
   void do_apply_action(Action a) override;

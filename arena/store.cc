@@ -1,0 +1,377 @@
+#include "arena/store.h"
+
+#include <chrono>
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+namespace arena {
+namespace {
+
+// Schema version 1. Later versions append a migration step; never edit a released step.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,              -- tournament, eval, train, play
+  config TEXT NOT NULL,            -- JSON
+  code_version TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  status TEXT NOT NULL,            -- running, done
+  created_at TEXT NOT NULL,
+  finished_at TEXT
+);
+CREATE TABLE agents (
+  id INTEGER PRIMARY KEY,
+  spec TEXT NOT NULL UNIQUE
+);
+CREATE TABLE matches (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  idx INTEGER NOT NULL,            -- position in the run's schedule
+  game TEXT NOT NULL,              -- canonical game string
+  seed INTEGER NOT NULL,
+  status TEXT NOT NULL,            -- pending, running, done
+  returns TEXT,                    -- JSON array, one per seat
+  outcome TEXT,                    -- normal, or why the match ended early
+  num_turns INTEGER,
+  started_at TEXT,
+  finished_at TEXT,
+  UNIQUE (run_id, idx)
+);
+CREATE INDEX matches_by_game ON matches(game);
+CREATE TABLE seats (
+  match_id INTEGER NOT NULL REFERENCES matches(id),
+  seat INTEGER NOT NULL,
+  agent_id INTEGER NOT NULL REFERENCES agents(id),
+  PRIMARY KEY (match_id, seat)
+) WITHOUT ROWID;
+CREATE INDEX seats_by_agent ON seats(agent_id);
+CREATE TABLE turns (
+  match_id INTEGER NOT NULL REFERENCES matches(id),
+  ply INTEGER NOT NULL,            -- 0-based position in the history, chance outcomes included
+  player INTEGER NOT NULL,         -- -1 for chance
+  action INTEGER NOT NULL,
+  action_text TEXT NOT NULL,
+  observation TEXT,                -- what the acting player saw (observation text)
+  rewards TEXT NOT NULL,           -- JSON array: every player's per-step reward after this move
+  logprob REAL,
+  raw_response TEXT,
+  latency_ms REAL,
+  retries INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (match_id, ply)
+) WITHOUT ROWID;
+CREATE TABLE metrics (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  step INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  value REAL,
+  PRIMARY KEY (run_id, step, key)
+) WITHOUT ROWID;
+CREATE TABLE checkpoints (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  step INTEGER NOT NULL,
+  path TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+)sql";
+
+std::string to_json_array(const std::vector<double>& v) { return nlohmann::json(v).dump(); }
+std::vector<double> from_json_array(const std::string& s) {
+  if (s.empty()) return {};
+  return nlohmann::json::parse(s).get<std::vector<double>>();
+}
+
+#ifndef ARENA_VERSION
+#define ARENA_VERSION "unknown"
+#endif
+
+}  // namespace
+
+std::string now_iso8601() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Store::Store(const std::string& path, bool read_only)
+    : db_(std::make_unique<sql::Db>(path, read_only ? sql::Db::Mode::kReadOnly : sql::Db::Mode::kReadWrite)),
+      read_only_(read_only) {
+  // The first read of the header tells a non-database or corrupt file apart.
+  const auto version = db_->query_int("PRAGMA user_version");
+  if (version > kSchemaVersion)
+    throw Error("database '" + path + "' was written by a newer Arena (schema version " + std::to_string(version) +
+                "; this build reads up to " + std::to_string(kSchemaVersion) + ")");
+  const auto tables = db_->query_int("SELECT count(*) FROM sqlite_master WHERE type='table'");
+  if (version == 0 && tables > 0)
+    throw Error("'" + path + "' is an SQLite database but not an Arena database (it has tables and no Arena schema)");
+  if (!read_only) {
+    db_->exec("PRAGMA journal_mode=WAL");
+    db_->exec("PRAGMA synchronous=NORMAL");
+    db_->exec("PRAGMA foreign_keys=ON");
+    migrate();
+  } else if (version == 0) {
+    throw Error("database '" + path + "' is empty: no Arena runs recorded yet");
+  }
+}
+
+Store::~Store() = default;
+
+void Store::migrate() {
+  auto version = db_->query_int("PRAGMA user_version");
+  if (version < 1) {
+    sql::Transaction tx(*db_);
+    db_->exec(kSchemaV1);
+    db_->exec("PRAGMA user_version = 1");
+    tx.commit();
+  }
+}
+
+std::int64_t Store::create_run(const std::string& kind, const std::string& config_json, std::uint64_t seed) {
+  sql::Stmt st(*db_, "INSERT INTO runs(kind, config, code_version, seed, status, created_at) "
+                     "VALUES(?, ?, ?, ?, 'running', ?)");
+  st.bind(1, kind).bind(2, config_json).bind(3, ARENA_VERSION).bind(4, static_cast<std::int64_t>(seed))
+      .bind(5, now_iso8601()).run();
+  return db_->last_insert_id();
+}
+
+void Store::finish_run(std::int64_t run_id) {
+  sql::Stmt st(*db_, "UPDATE runs SET status='done', finished_at=? WHERE id=?");
+  st.bind(1, now_iso8601()).bind(2, run_id).run();
+}
+
+std::optional<RunRow> Store::run(std::int64_t run_id) {
+  sql::Stmt st(*db_, "SELECT id, kind, config, status, seed, created_at FROM runs WHERE id=?");
+  st.bind(1, run_id);
+  if (!st.step()) return std::nullopt;
+  return RunRow{st.col_int(0), st.col_text(1), st.col_text(2), st.col_text(3),
+                static_cast<std::uint64_t>(st.col_int(4)), st.col_text(5)};
+}
+
+std::vector<RunRow> Store::runs() {
+  sql::Stmt st(*db_, "SELECT id, kind, config, status, seed, created_at FROM runs ORDER BY id");
+  std::vector<RunRow> out;
+  while (st.step())
+    out.push_back({st.col_int(0), st.col_text(1), st.col_text(2), st.col_text(3),
+                   static_cast<std::uint64_t>(st.col_int(4)), st.col_text(5)});
+  return out;
+}
+
+std::optional<std::int64_t> Store::find_unfinished_run(const std::string& kind, const std::string& config_json) {
+  sql::Stmt st(*db_, "SELECT id FROM runs WHERE kind=? AND config=? AND status!='done' ORDER BY id DESC LIMIT 1");
+  st.bind(1, kind).bind(2, config_json);
+  if (!st.step()) return std::nullopt;
+  return st.col_int(0);
+}
+
+std::int64_t Store::agent_id(const std::string& spec) {
+  sql::Stmt ins(*db_, "INSERT OR IGNORE INTO agents(spec) VALUES(?)");
+  ins.bind(1, spec).run();
+  sql::Stmt sel(*db_, "SELECT id FROM agents WHERE spec=?");
+  sel.bind(1, spec);
+  sel.step();
+  return sel.col_int(0);
+}
+
+std::vector<std::int64_t> Store::add_matches(std::int64_t run_id, const std::vector<PlannedMatch>& matches) {
+  sql::Transaction tx(*db_);
+  sql::Stmt m(*db_, "INSERT INTO matches(run_id, idx, game, seed, status) VALUES(?, ?, ?, ?, 'pending')");
+  sql::Stmt s(*db_, "INSERT INTO seats(match_id, seat, agent_id) VALUES(?, ?, ?)");
+  std::vector<std::int64_t> ids;
+  ids.reserve(matches.size());
+  for (const auto& pm : matches) {
+    m.bind(1, run_id).bind(2, pm.idx).bind(3, pm.game).bind(4, static_cast<std::int64_t>(pm.seed)).run();
+    const auto id = db_->last_insert_id();
+    ids.push_back(id);
+    for (size_t seat = 0; seat < pm.seat_agent_ids.size(); ++seat)
+      s.bind(1, id).bind(2, static_cast<std::int64_t>(seat)).bind(3, pm.seat_agent_ids[seat]).run();
+  }
+  tx.commit();
+  return ids;
+}
+
+std::vector<MatchRow> Store::matches(const MatchFilter& f) {
+  std::string q =
+      "SELECT m.id, m.run_id, m.idx, m.game, m.seed, m.status, m.returns, m.outcome, m.num_turns, "
+      "(SELECT group_concat(spec, char(31)) FROM (SELECT a.spec FROM seats s JOIN agents a ON a.id=s.agent_id "
+      "WHERE s.match_id=m.id ORDER BY s.seat)) FROM matches m WHERE 1=1";
+  if (f.run_id) q += " AND m.run_id=?1";
+  if (f.game) q += " AND (m.game=?2 OR m.game LIKE ?2 || '(%')";
+  if (f.agent)
+    q += " AND EXISTS (SELECT 1 FROM seats s JOIN agents a ON a.id=s.agent_id WHERE s.match_id=m.id AND a.spec=?3)";
+  if (f.status) q += " AND m.status=?4";
+  q += " ORDER BY m.id";
+  if (f.limit > 0) q += " LIMIT " + std::to_string(f.limit);
+  sql::Stmt st(*db_, q);
+  if (f.run_id) st.bind(1, *f.run_id);
+  if (f.game) st.bind(2, *f.game);
+  if (f.agent) st.bind(3, *f.agent);
+  if (f.status) st.bind(4, *f.status);
+  std::vector<MatchRow> out;
+  while (st.step()) {
+    MatchRow r;
+    r.id = st.col_int(0);
+    r.run_id = st.col_int(1);
+    r.idx = st.col_int(2);
+    r.game = st.col_text(3);
+    r.seed = static_cast<std::uint64_t>(st.col_int(4));
+    r.status = st.col_text(5);
+    r.returns = from_json_array(st.col_text(6));
+    r.outcome = st.col_text(7);
+    r.num_turns = static_cast<int>(st.col_int(8));
+    std::string specs = st.col_text(9);
+    size_t start = 0;
+    while (!specs.empty() && start <= specs.size()) {
+      size_t end = specs.find('\x1f', start);
+      if (end == std::string::npos) end = specs.size();
+      r.seat_specs.push_back(specs.substr(start, end - start));
+      start = end + 1;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::optional<MatchRow> Store::match(std::int64_t match_id) {
+  sql::Stmt st(*db_, "SELECT run_id FROM matches WHERE id=?");
+  st.bind(1, match_id);
+  if (!st.step()) return std::nullopt;
+  MatchFilter f;
+  f.run_id = st.col_int(0);
+  for (auto& m : matches(f))
+    if (m.id == match_id) return m;
+  return std::nullopt;
+}
+
+std::vector<TurnRow> Store::turns(std::int64_t match_id) {
+  sql::Stmt st(*db_, "SELECT ply, player, action, action_text, observation, rewards, logprob, raw_response, "
+                     "latency_ms, retries FROM turns WHERE match_id=? ORDER BY ply");
+  st.bind(1, match_id);
+  std::vector<TurnRow> out;
+  while (st.step()) {
+    TurnRow t;
+    t.ply = static_cast<int>(st.col_int(0));
+    t.player = static_cast<int>(st.col_int(1));
+    t.action = st.col_int(2);
+    t.action_text = st.col_text(3);
+    if (!st.col_null(4)) t.observation = st.col_text(4);
+    t.rewards = from_json_array(st.col_text(5));
+    if (!st.col_null(6)) t.logprob = st.col_double(6);
+    if (!st.col_null(7)) t.raw_response = st.col_text(7);
+    t.latency_ms = st.col_double(8);
+    t.retries = static_cast<int>(st.col_int(9));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+void Store::mark_running(const std::vector<std::int64_t>& match_ids) {
+  sql::Stmt st(*db_, "UPDATE matches SET status='running', started_at=? WHERE id=? AND status!='done'");
+  const auto now = now_iso8601();
+  for (auto id : match_ids) st.bind(1, now).bind(2, id).run();
+}
+
+void Store::write_completed(const std::vector<CompletedMatch>& done) {
+  sql::Stmt m(*db_, "UPDATE matches SET status='done', returns=?, outcome=?, num_turns=?, finished_at=? WHERE id=?");
+  sql::Stmt del(*db_, "DELETE FROM turns WHERE match_id=?");
+  sql::Stmt t(*db_, "INSERT INTO turns(match_id, ply, player, action, action_text, observation, rewards, logprob, "
+                    "raw_response, latency_ms, retries) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  const auto now = now_iso8601();
+  for (const auto& c : done) {
+    del.bind(1, c.match_id).run();
+    for (const auto& turn : c.turns) {
+      t.bind(1, c.match_id).bind(2, turn.ply).bind(3, turn.player).bind(4, turn.action).bind(5, turn.action_text);
+      t.bind(6, turn.observation).bind(7, to_json_array(turn.rewards)).bind(8, turn.logprob);
+      t.bind(9, turn.raw_response).bind(10, turn.latency_ms).bind(11, turn.retries);
+      t.run();
+    }
+    m.bind(1, to_json_array(c.returns)).bind(2, c.outcome).bind(3, static_cast<std::int64_t>(c.turns.size()))
+        .bind(4, now).bind(5, c.match_id).run();
+  }
+}
+
+void Store::write_metric(std::int64_t run_id, std::int64_t step, const std::string& key, double value) {
+  sql::Stmt st(*db_, "INSERT OR REPLACE INTO metrics(run_id, step, key, value) VALUES(?, ?, ?, ?)");
+  st.bind(1, run_id).bind(2, step).bind(3, key).bind(4, value).run();
+}
+
+StoreWriter::StoreWriter(Store& store, int batch_size)
+    : store_(store), batch_size_(batch_size), thread_([this] { loop(); }) {}
+
+StoreWriter::~StoreWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void StoreWriter::match_started(std::int64_t match_id) {
+  std::lock_guard lock(mu_);
+  started_.push_back(match_id);
+  ++submitted_;
+  if (static_cast<int>(started_.size() + completed_.size()) >= batch_size_) cv_.notify_one();
+}
+
+void StoreWriter::match_completed(CompletedMatch m) {
+  std::lock_guard lock(mu_);
+  completed_.push_back(std::move(m));
+  ++submitted_;
+  if (static_cast<int>(started_.size() + completed_.size()) >= batch_size_) cv_.notify_one();
+}
+
+void StoreWriter::flush() {
+  std::unique_lock lock(mu_);
+  const auto target = submitted_;
+  cv_.notify_one();
+  done_cv_.wait(lock, [&] { return committed_ >= target || !error_.empty(); });
+  if (!error_.empty()) throw Error(error_);
+}
+
+void StoreWriter::check() {
+  std::lock_guard lock(mu_);
+  if (!error_.empty()) throw Error(error_);
+}
+
+void StoreWriter::loop() {
+  while (true) {
+    std::vector<std::int64_t> started;
+    std::vector<CompletedMatch> completed;
+    bool stopping;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(200),
+                   [&] { return stop_ || static_cast<int>(started_.size() + completed_.size()) >= batch_size_ ||
+                                committed_ < submitted_; });
+      started.swap(started_);
+      completed.swap(completed_);
+      stopping = stop_;
+    }
+    if (!started.empty() || !completed.empty()) {
+      std::string err;
+      try {
+        sql::Transaction tx(store_.db());
+        store_.mark_running(started);
+        store_.write_completed(completed);
+        tx.commit();
+      } catch (const std::exception& e) {
+        err = e.what();
+      }
+      std::lock_guard lock(mu_);
+      if (!err.empty() && error_.empty()) error_ = err;
+      committed_ += static_cast<std::int64_t>(started.size() + completed.size());
+      done_cv_.notify_all();
+    }
+    if (stopping) {
+      std::lock_guard lock(mu_);
+      if (started_.empty() && completed_.empty()) return;
+    }
+  }
+}
+
+}  // namespace arena
