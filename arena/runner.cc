@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <atomic>
 #include <memory>
+#include <mutex>
 
 #include "arena/thread_pool.h"
 #include "games/api/rng.h"
@@ -72,9 +74,38 @@ double now_ms() {
 void MatchRunner::run(const std::vector<MatchJob>& jobs, const std::function<void(const MatchJob&)>& on_start,
                       const std::function<void(MatchOutcome&&)>& on_done) {
   ThreadPool pool(options_.threads);
+  std::atomic<size_t> next{0};
+  std::mutex callback_mu;
+  auto start_cb = [&](const MatchJob& j) {
+    std::lock_guard lock(callback_mu);
+    if (on_start) on_start(j);
+  };
+  auto done_cb = [&](MatchOutcome&& o) {
+    std::lock_guard lock(callback_mu);
+    on_done(std::move(o));
+  };
+  bool all_thread_safe = true;
+  for (Agent* a : agents_) all_thread_safe = all_thread_safe && a->thread_safe();
+  if (all_thread_safe && pool.size() > 1) {
+    // Independent shards, one per thread, each with its own tick loop and batches: no barrier per tick.
+    const int per_shard = std::max(1, options_.max_in_flight / pool.size());
+    pool.parallel_for(pool.size(), [&](int) { tick_loop(jobs, next, per_shard, nullptr, start_cb, done_cb); });
+  } else {
+    // One loop over every match so each agent sees one batch per tick (one forward pass for neural agents).
+    tick_loop(jobs, next, std::max(1, options_.max_in_flight), &pool, start_cb, done_cb);
+  }
+}
+
+void MatchRunner::tick_loop(const std::vector<MatchJob>& jobs, std::atomic<size_t>& next, int cap, ThreadPool* pool,
+                            const std::function<void(const MatchJob&)>& on_start,
+                            const std::function<void(MatchOutcome&&)>& on_done) {
+  auto parallel = [&](int n, const std::function<void(int)>& fn) {
+    if (pool) pool->parallel_for(n, fn);
+    else
+      for (int i = 0; i < n; ++i) fn(i);
+  };
+  const int threads = pool ? pool->size() : 1;
   std::vector<std::unique_ptr<Live>> live;
-  size_t next = 0;
-  const int cap = std::max(1, options_.max_in_flight);
 
   auto record = [&](Live& m, Player player, Action a, double latency_ms, int retries, std::optional<double> logprob,
                     std::optional<std::string> raw) {
@@ -93,22 +124,24 @@ void MatchRunner::run(const std::vector<MatchJob>& jobs, const std::function<voi
     m.turns.push_back(std::move(t));
   };
 
-  while (next < jobs.size() || !live.empty()) {
-    while (static_cast<int>(live.size()) < cap && next < jobs.size()) {
+  while (true) {
+    while (static_cast<int>(live.size()) < cap) {
+      const size_t j = next++;
+      if (j >= jobs.size()) break;
       auto m = std::make_unique<Live>();
-      m->job = &jobs[next++];
+      m->job = &jobs[j];
       m->state = m->job->game->new_initial_state();
       m->chance_rng.reseed(derive_seed(m->job->seed, 0));
-      if (on_start) on_start(*m->job);
+      on_start(*m->job);
       live.push_back(std::move(m));
     }
-    // Chance moves, in parallel: each match uses its own RNG.
-    pool.parallel_for(static_cast<int>(live.size()), [&](int i) {
+    if (live.empty()) break;
+    // Chance moves: each match uses its own RNG.
+    parallel(static_cast<int>(live.size()), [&](int i) {
       Live& m = *live[i];
       while (m.state->is_chance_node()) record(m, kChancePlayer, m.chance_rng.sample(m.state->chance_outcomes()), 0, 0,
                                                std::nullopt, std::nullopt);
     });
-    // Finished matches leave, in index order of the live list (deterministic content either way).
     for (auto& m : live) {
       if (!m->state->is_terminal() && m->forfeit.empty()) continue;
       MatchOutcome out;
@@ -148,7 +181,7 @@ void MatchRunner::run(const std::vector<MatchJob>& jobs, const std::function<voi
       }
       Agent* agent = agents_[a];
       // Thread-safe agents get the batch split into one contiguous chunk per thread; others answer it whole.
-      const int chunks = agent->thread_safe() ? std::min<int>(pool.size(), static_cast<int>(reqs.size())) : 1;
+      const int chunks = agent->thread_safe() ? std::min<int>(threads, static_cast<int>(reqs.size())) : 1;
       std::vector<std::vector<Decision>> answers(chunks);
       std::vector<double> call_ms(chunks, 0.0);
       auto run_chunk = [&](int c) {
@@ -161,7 +194,7 @@ void MatchRunner::run(const std::vector<MatchJob>& jobs, const std::function<voi
                       std::to_string(hi - lo) + " requests");
       };
       if (chunks == 1) run_chunk(0);
-      else pool.parallel_for(chunks, run_chunk);
+      else parallel(chunks, run_chunk);
       for (int c = 0; c < chunks; ++c) {
         const size_t lo = reqs.size() * c / chunks, hi = reqs.size() * (c + 1) / chunks;
         for (size_t k = lo; k < hi; ++k) {
@@ -172,7 +205,7 @@ void MatchRunner::run(const std::vector<MatchJob>& jobs, const std::function<voi
       }
     }
     // Apply the answers.
-    pool.parallel_for(static_cast<int>(live.size()), [&](int i) {
+    parallel(static_cast<int>(live.size()), [&](int i) {
       Live& m = *live[i];
       const Player p = m.state->current_player();
       Agent* agent = agents_[m.job->seats[p]];
@@ -201,7 +234,6 @@ void MatchRunner::run(const std::vector<MatchJob>& jobs, const std::function<voi
       }
       m.forfeit = options_.invalid.forfeit_returns(*m.state, p);
       m.outcome = "forfeit: player " + std::to_string(p) + " (" + agent->spec() + "): " + problem;
-      // The offending answer is kept as a turn-less record in the outcome; the history stops before it.
     });
   }
 }

@@ -4,6 +4,7 @@
 // count or on which matches happen to share a batch.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -14,6 +15,8 @@
 #include "games/api/game.h"
 
 namespace arena {
+
+class ThreadPool;
 
 // What happens when an agent answers with something that is not a legal action (text agents: unparsable text or an
 // illegal string; any agent: an illegal id or a time-out). Text agents are asked again up to `max_retries` times
@@ -60,11 +63,15 @@ struct MatchOutcome {
 class MatchRunner {
  public:
   MatchRunner(std::vector<Agent*> agents, RunnerOptions options);
-  // Plays every job; calls on_start when a match begins and on_done when it ends (from the calling thread).
+  // Plays every job; calls on_start when a match begins and on_done when it ends. The callbacks may run on worker
+  // threads but never concurrently with each other.
   void run(const std::vector<MatchJob>& jobs, const std::function<void(const MatchJob&)>& on_start,
            const std::function<void(MatchOutcome&&)>& on_done);
 
  private:
+  void tick_loop(const std::vector<MatchJob>& jobs, std::atomic<size_t>& next, int cap, ThreadPool* pool,
+                 const std::function<void(const MatchJob&)>& on_start,
+                 const std::function<void(MatchOutcome&&)>& on_done);
   std::vector<Agent*> agents_;
   RunnerOptions options_;
 };

@@ -18,7 +18,15 @@ Db::Db(const std::string& path, Mode mode) : path_(path) {
 }
 
 Db::~Db() {
+  cache_.clear();
   if (db_) sqlite3_close_v2(db_);
+}
+
+Stmt& Db::cached(const std::string& sql) {
+  for (auto& [text, st] : cache_)
+    if (text == sql) return *st;
+  cache_.emplace_back(sql, std::make_unique<Stmt>(*this, sql));
+  return *cache_.back().second;
 }
 
 void Db::fail(const std::string& what) const {
@@ -82,6 +90,11 @@ Stmt& Stmt::bind(int i, std::string_view v) {
     db_->fail("binding");
   return *this;
 }
+Stmt& Stmt::bind_static(int i, std::string_view v) {
+  if (sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC) != SQLITE_OK)
+    db_->fail("binding");
+  return *this;
+}
 Stmt& Stmt::bind_null(int i) {
   if (sqlite3_bind_null(stmt_, i) != SQLITE_OK) db_->fail("binding");
   return *this;
@@ -96,8 +109,10 @@ bool Stmt::step() {
 
 void Stmt::run() {
   step();
-  reset();
+  rewind();
 }
+
+void Stmt::rewind() { sqlite3_reset(stmt_); }
 
 void Stmt::reset() {
   sqlite3_reset(stmt_);

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +33,8 @@ class Stmt {
   Stmt& bind(int i, std::string_view v);
   Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
   Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  // Binds without copying: `v` must stay alive until the statement is reset.
+  Stmt& bind_static(int i, std::string_view v);
   Stmt& bind_null(int i);
   template <typename T>
   Stmt& bind(int i, const std::optional<T>& v) {
@@ -41,7 +45,8 @@ class Stmt {
   bool step();
   // Runs a statement that returns no rows, then resets it for reuse.
   void run();
-  void reset();
+  void reset();  // also clears the bindings
+  void rewind();  // resets, keeping the bindings
 
   std::int64_t col_int(int i) const;
   double col_double(int i) const;
@@ -65,6 +70,8 @@ class Db {
   void exec(std::string_view sql);
   std::int64_t last_insert_id() const;
   std::int64_t query_int(std::string_view sql);
+  // A prepared statement cached by its SQL text for the life of the connection (hot paths).
+  Stmt& cached(const std::string& sql);
   const std::string& path() const { return path_; }
   sqlite3* raw() const { return db_; }
   [[noreturn]] void fail(const std::string& what) const;
@@ -72,6 +79,7 @@ class Db {
  private:
   std::string path_;
   sqlite3* db_ = nullptr;
+  std::vector<std::pair<std::string, std::unique_ptr<Stmt>>> cache_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.

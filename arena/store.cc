@@ -1,6 +1,7 @@
 #include "arena/store.h"
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -76,7 +77,21 @@ CREATE TABLE checkpoints (
 );
 )sql";
 
-std::string to_json_array(const std::vector<double>& v) { return nlohmann::json(v).dump(); }
+// "[1,-1]": %.17g keeps every double exact; integers (the common case) print without a fraction.
+std::string to_json_array(const std::vector<double>& v) {
+  std::string out = "[";
+  char buf[32];
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    const double x = v[i];
+    if (x == static_cast<double>(static_cast<long long>(x)) && x > -1e15 && x < 1e15)
+      std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(x));
+    else
+      std::snprintf(buf, sizeof buf, "%.17g", x);
+    out += buf;
+  }
+  return out + "]";
+}
 std::vector<double> from_json_array(const std::string& s) {
   if (s.empty()) return {};
   return nlohmann::json::parse(s).get<std::vector<double>>();
@@ -112,7 +127,9 @@ Store::Store(const std::string& path, bool read_only)
   if (!read_only) {
     db_->exec("PRAGMA journal_mode=WAL");
     db_->exec("PRAGMA synchronous=NORMAL");
-    db_->exec("PRAGMA foreign_keys=ON");
+    db_->exec("PRAGMA cache_size=-65536");
+    // REFERENCES clauses document the schema; enforcing them would cost an index probe per turn row, and every
+    // write goes through this class, which keeps them consistent.
     migrate();
   } else if (version == 0) {
     throw Error("database '" + path + "' is empty: no Arena runs recorded yet");
@@ -270,27 +287,35 @@ std::vector<TurnRow> Store::turns(std::int64_t match_id) {
 }
 
 void Store::mark_running(const std::vector<std::int64_t>& match_ids) {
-  sql::Stmt st(*db_, "UPDATE matches SET status='running', started_at=? WHERE id=? AND status!='done'");
+  auto& st = db_->cached("UPDATE matches SET status='running', started_at=? WHERE id=? AND status!='done'");
   const auto now = now_iso8601();
-  for (auto id : match_ids) st.bind(1, now).bind(2, id).run();
+  for (auto id : match_ids) st.bind_static(1, now).bind(2, id).run();
 }
 
 void Store::write_completed(const std::vector<CompletedMatch>& done) {
-  sql::Stmt m(*db_, "UPDATE matches SET status='done', returns=?, outcome=?, num_turns=?, finished_at=? WHERE id=?");
-  sql::Stmt del(*db_, "DELETE FROM turns WHERE match_id=?");
-  sql::Stmt t(*db_, "INSERT INTO turns(match_id, ply, player, action, action_text, observation, rewards, logprob, "
-                    "raw_response, latency_ms, retries) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  auto& m = db_->cached("UPDATE matches SET status='done', returns=?, outcome=?, num_turns=?, finished_at=? WHERE id=?");
+  // Turns are only ever written here, in the transaction that marks the match done, so there are no partial turns
+  // to clear; REPLACE keeps a re-run after a crash between commit and exit harmless.
+  auto& t = db_->cached("INSERT OR REPLACE INTO turns(match_id, ply, player, action, action_text, observation, "
+                        "rewards, logprob, raw_response, latency_ms, retries) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   const auto now = now_iso8601();
+  std::string rewards;
   for (const auto& c : done) {
-    del.bind(1, c.match_id).run();
     for (const auto& turn : c.turns) {
-      t.bind(1, c.match_id).bind(2, turn.ply).bind(3, turn.player).bind(4, turn.action).bind(5, turn.action_text);
-      t.bind(6, turn.observation).bind(7, to_json_array(turn.rewards)).bind(8, turn.logprob);
-      t.bind(9, turn.raw_response).bind(10, turn.latency_ms).bind(11, turn.retries);
+      rewards = to_json_array(turn.rewards);
+      t.bind(1, c.match_id).bind(2, turn.ply).bind(3, turn.player).bind(4, turn.action);
+      t.bind_static(5, turn.action_text);
+      if (turn.observation) t.bind_static(6, *turn.observation);
+      else t.bind_null(6);
+      t.bind_static(7, rewards).bind(8, turn.logprob);
+      if (turn.raw_response) t.bind_static(9, *turn.raw_response);
+      else t.bind_null(9);
+      t.bind(10, turn.latency_ms).bind(11, turn.retries);
       t.run();
     }
-    m.bind(1, to_json_array(c.returns)).bind(2, c.outcome).bind(3, static_cast<std::int64_t>(c.turns.size()))
-        .bind(4, now).bind(5, c.match_id).run();
+    const auto returns = to_json_array(c.returns);
+    m.bind_static(1, returns).bind_static(2, c.outcome).bind(3, static_cast<std::int64_t>(c.turns.size()))
+        .bind_static(4, now).bind(5, c.match_id).run();
   }
 }
 
@@ -328,6 +353,7 @@ void StoreWriter::match_completed(CompletedMatch m) {
 void StoreWriter::flush() {
   std::unique_lock lock(mu_);
   const auto target = submitted_;
+  flush_requested_ = true;
   cv_.notify_one();
   done_cv_.wait(lock, [&] { return committed_ >= target || !error_.empty(); });
   if (!error_.empty()) throw Error(error_);
@@ -345,9 +371,11 @@ void StoreWriter::loop() {
     bool stopping;
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(200),
-                   [&] { return stop_ || static_cast<int>(started_.size() + completed_.size()) >= batch_size_ ||
-                                committed_ < submitted_; });
+      // Commit when a batch is full, when asked to flush, or every 100 ms: one transaction per batch.
+      cv_.wait_for(lock, std::chrono::milliseconds(100),
+                   [&] { return stop_ || flush_requested_ ||
+                                static_cast<int>(started_.size() + completed_.size()) >= batch_size_; });
+      flush_requested_ = false;
       started.swap(started_);
       completed.swap(completed_);
       stopping = stop_;

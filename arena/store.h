@@ -117,7 +117,7 @@ class Store {
 // The single writer thread of a run: queues match starts and completions and commits them in batches.
 class StoreWriter {
  public:
-  explicit StoreWriter(Store& store, int batch_size = 64);
+  explicit StoreWriter(Store& store, int batch_size = 512);
   ~StoreWriter();  // flushes and joins
   void match_started(std::int64_t match_id);
   void match_completed(CompletedMatch m);
@@ -135,6 +135,7 @@ class StoreWriter {
   std::vector<CompletedMatch> completed_;
   std::int64_t submitted_ = 0, committed_ = 0;
   bool stop_ = false;
+  bool flush_requested_ = false;
   std::string error_;
   std::thread thread_;
 };

@@ -3,10 +3,13 @@
 
 #include <fmt/core.h>
 
+#include <filesystem>
+
+#include "arena/tournament.h"
 #include "games/api/registry.h"
 #include "games/api/rng.h"
 #include "tools/arena/commands.h"
-#include "tools/arena/table.h"
+#include "arena/text_table.h"
 
 namespace arena::cli {
 namespace {
@@ -62,6 +65,46 @@ int run_bench_games(const std::vector<std::string>& only, double seconds, std::u
   return 0;
 }
 
+// Random-vs-random tournament throughput with the store on and off, on 1 and 2 threads.
+int run_bench_arena(const std::string& game, int matches) {
+  TournamentConfig c;
+  c.games = {game};
+  c.agents = {"random"};
+  c.games_per_pair = matches;
+  auto db = (std::filesystem::temp_directory_path() / "arena_bench_store.db").string();
+  struct Row {
+    int threads;
+    bool store;
+    double rate;
+  };
+  std::vector<Row> rows;
+  for (int threads : {1, 2})
+    for (bool store : {false, true}) {
+      for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(db + ext);
+      TournamentOptions o;
+      o.threads = threads;
+      o.db_path = store ? db : "";
+      auto start = std::chrono::steady_clock::now();
+      run_tournament(c, o);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      rows.push_back({threads, store, matches / secs});
+    }
+  for (const char* ext : {"", "-wal", "-shm"}) std::filesystem::remove(db + ext);
+  fmt::print("random vs random self-play tournament, {} matches of {} per configuration\n\n", matches, game);
+  Table t({"threads", "store", "matches/s", "vs same threads, store off"});
+  for (const auto& r : rows) {
+    const double base = rows[r.threads == 1 ? 0 : 2].rate;
+    t.add({std::to_string(r.threads), r.store ? "on" : "off", fmt::format("{:.0f}", r.rate),
+           fmt::format("{:.3f}", r.rate / base)});
+  }
+  fmt::print("{}", t.render({0, 2, 3}));
+  fmt::print("\nlogging cost: {:.1f}% (1 thread), {:.1f}% (2 threads); scaling 1 -> 2 threads: {:.2f}x (store off), "
+             "{:.2f}x (store on)\n",
+             100 * (1 - rows[1].rate / rows[0].rate), 100 * (1 - rows[3].rate / rows[2].rate), rows[2].rate / rows[0].rate,
+             rows[3].rate / rows[1].rate);
+  return 0;
+}
+
 }  // namespace
 
 void add_bench_commands(CLI::App& app, Commands& commands) {
@@ -75,6 +118,12 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
   games->add_option("--seconds", *seconds, "Seconds per game")->check(CLI::PositiveNumber);
   games->add_option("--seed", *seed, "Seed");
   commands.emplace_back(games, [=] { return run_bench_games(*only, *seconds, *seed); });
+  auto* arena_bench = bench->add_subcommand("arena", "Tournament throughput with the SQLite store on and off, 1 and 2 threads");
+  auto agame = std::make_shared<std::string>("connect_four");
+  auto amatches = std::make_shared<int>(20000);
+  arena_bench->add_option("--game", *agame, "Game string");
+  arena_bench->add_option("--matches", *amatches, "Matches per configuration")->check(CLI::PositiveNumber);
+  commands.emplace_back(arena_bench, [=] { return run_bench_arena(*agame, *amatches); });
 }
 
 }  // namespace arena::cli

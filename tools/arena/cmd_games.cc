@@ -9,7 +9,7 @@
 #include "games/api/conformance.h"
 #include "games/api/registry.h"
 #include "tools/arena/commands.h"
-#include "tools/arena/table.h"
+#include "arena/text_table.h"
 
 namespace arena::cli {
 namespace {

@@ -2,6 +2,8 @@
 #include <fmt/core.h>
 
 #include "arena/match.h"
+#include "arena/ratings.h"
+#include "arena/tournament.h"
 #include "games/api/registry.h"
 #include "tools/arena/commands.h"
 
@@ -64,20 +66,33 @@ int run_play(const PlayOptions& o) {
   return 0;
 }
 
-int run_demo(std::uint64_t seed) {
+int run_demo(std::uint64_t seed, const std::string& db) {
   auto& reg = GameRegistry::global();
   fmt::print("Arena demo: {} registered games\n", reg.names().size());
-  for (const auto& n : reg.names()) fmt::print("  {:<16} {}\n", n, reg.find(n)->type.summary);
-  fmt::print("\nSeeded random matches (same seed, same match):\n\n");
+  for (const auto& n : reg.names()) fmt::print("  {:<28} {}\n", n, reg.find(n)->type.summary);
+  fmt::print("\nOne seeded match, turn by turn (same seed, same match):\n\n");
   std::vector<AgentPtr> agents;
   agents.push_back(make_agent("random"));
-  agents.push_back(make_agent("random"));
-  for (const char* g : {"tic_tac_toe", "kuhn_poker", "leduc_poker", "connect_four"}) {
-    GamePtr game = load_game(g);
-    print_match(*game, agents, seed, std::string(g) == "tic_tac_toe");
-  }
-  fmt::print("Next: `arena describe kuhn_poker`, `arena play tic_tac_toe --agents human,random`, "
-             "`arena bench games`.\n");
+  agents.push_back(make_agent("mcts(sims=100)"));
+  print_match(*load_game("tic_tac_toe"), agents, seed, true);
+
+  TournamentConfig c;
+  c.games = {"tic_tac_toe", "connect_four", "kuhn_poker"};
+  c.agents = {"random", "mcts(sims=100)"};
+  c.games_per_pair = 10;
+  c.seed = seed;
+  TournamentOptions o;
+  o.db_path = db;
+  fmt::print("Demo tournament: {} vs {} on {}, {} matches per seat order, into {}\n\n", c.agents[0], c.agents[1],
+             "tic_tac_toe, connect_four, kuhn_poker", c.games_per_pair, db);
+  auto r = run_tournament(c, o);
+  fmt::print("{}", render_summary(summarize(r.matches)));
+  fmt::print("\nStored as run {} in {}. Next:\n", r.run_id, db);
+  fmt::print("  arena matches --db {} --run {}          list the matches\n", db, r.run_id);
+  fmt::print("  arena replay --db {} --match {} --player 0   replay one and verify it against the database\n", db,
+             r.matches.front().id);
+  fmt::print("  arena ratings --db {} --run {}          recompute this table from the database alone\n", db, r.run_id);
+  fmt::print("  arena describe kuhn_poker | arena play tic_tac_toe --agents human,mcts | arena bench games\n");
   return 0;
 }
 
@@ -87,16 +102,18 @@ void add_play_commands(CLI::App& app, Commands& commands) {
   auto* play = app.add_subcommand("play", "Play matches and print them turn by turn");
   auto o = std::make_shared<PlayOptions>();
   play->add_option("game", o->game, "Game string")->required();
-  play->add_option("--agents", o->agents, "Comma-separated agent specs, one per seat (random, human)");
+  play->add_option("--agents", o->agents, "Comma-separated agent specs, one per seat (random, mcts(sims=N), human)");
   play->add_option("--seed", o->seed, "Seed of the first match; match k uses seed+k");
   play->add_option("--matches", o->matches, "Number of matches")->check(CLI::PositiveNumber);
   play->add_flag("--no-state", o->quiet_state, "Do not print the board after each move");
   commands.emplace_back(play, [o] { return run_play(*o); });
 
-  auto* demo = app.add_subcommand("demo", "The main job on its embedded default: list games, play seeded matches");
+  auto* demo = app.add_subcommand("demo", "The main job on its embedded default: list games, a printed match, a demo tournament into arena.db");
   auto seed = std::make_shared<std::uint64_t>(1);
+  auto db = std::make_shared<std::string>("arena.db");
   demo->add_option("--seed", *seed, "Seed");
-  commands.emplace_back(demo, [seed] { return run_demo(*seed); });
+  demo->add_option("--db", *db, "SQLite database file for the demo tournament");
+  commands.emplace_back(demo, [seed, db] { return run_demo(*seed, *db); });
 }
 
 }  // namespace arena::cli

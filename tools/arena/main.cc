@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   arena::cli::Commands commands;
   arena::cli::add_game_commands(app, commands);
   arena::cli::add_play_commands(app, commands);
+  arena::cli::add_tournament_commands(app, commands);
   arena::cli::add_bench_commands(app, commands);
   for (auto& [sub, run] : commands) sub->fallthrough();
   try {

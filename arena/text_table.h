@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-namespace arena::cli {
+namespace arena {
 
 class Table {
  public:
@@ -18,4 +18,4 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-}  // namespace arena::cli
+}  // namespace arena

@@ -1,8 +1,8 @@
-#include "tools/arena/table.h"
+#include "arena/text_table.h"
 
 #include <algorithm>
 
-namespace arena::cli {
+namespace arena {
 
 std::string Table::render(const std::vector<int>& right) const {
   std::vector<size_t> width(header_.size(), 0);
@@ -29,4 +29,4 @@ std::string Table::render(const std::vector<int>& right) const {
   return out;
 }
 
-}  // namespace arena::cli
+}  // namespace arena
