@@ -5,6 +5,8 @@
 #include "agents/human_agent.h"
 #include "agents/mcts_agent.h"
 #include "agents/random_agent.h"
+#include "agents/tabular/minimax.h"
+#include "agents/tabular/tabular_agents.h"
 
 namespace arena {
 
@@ -25,6 +27,39 @@ void register_builtin_agents() {
            o.uct_c = p.get_double("uct_c");
            o.rollouts = static_cast<int>(p.get_int("rollouts"));
            return std::make_unique<MctsAgent>(o, spec);
+         }});
+  r.add({"minimax", "optimal play in small perfect-information two-player zero-sum games (exact retrograde search)",
+         {int_param("max_states", 20000000, 1, {}, "refuse positions needing more memoized states than this")},
+         [](const GameParams& p, const std::string&) -> AgentPtr {
+           return std::make_unique<MinimaxAgent>(p.get_int("max_states"));
+         }});
+  r.add({"policy", "plays a tabular policy file (see arena solve)",
+         {string_param("path", "", {}, "policy JSON file")},
+         [](const GameParams& p, const std::string& spec) -> AgentPtr {
+           if (p.get_string("path").empty()) throw Error("agent 'policy' needs path=FILE");
+           return std::make_unique<TabularPolicyAgent>(TabularPolicy::load(p.get_string("path")), spec);
+         }});
+  r.add({"cfr", "the CFR average policy of the game it plays, solved on first use and cached",
+         {string_param("game", "", {}, "only this game (default: whatever game it is asked to play)"),
+          int_param("iterations", 1000, 1, 10000000, "CFR iterations"),
+          string_param("algo", "cfr+", {"cfr", "cfr+"}, "vanilla CFR or CFR+")},
+         [](const GameParams& p, const std::string& spec) -> AgentPtr {
+           SolveOptions o;
+           o.algorithm = p.get_string("algo");
+           o.iterations = static_cast<int>(p.get_int("iterations"));
+           std::optional<std::string> game;
+           if (!p.get_string("game").empty()) game = p.get_string("game");
+           return std::make_unique<SolvingAgent>(game, o, spec);
+         }});
+  r.add({"nash", "an approximate Nash equilibrium (CFR+ until exploitability <= target), solved on first use and cached",
+         {string_param("game", "", {}, "only this game (default: whatever game it is asked to play)"),
+          double_param("target", 0.001, 1e-9, {}, "exploitability to reach")},
+         [](const GameParams& p, const std::string& spec) -> AgentPtr {
+           SolveOptions o;
+           o.target = p.get_double("target");
+           std::optional<std::string> game;
+           if (!p.get_string("game").empty()) game = p.get_string("game");
+           return std::make_unique<SolvingAgent>(game, o, spec);
          }});
   r.add({"human", "a person at the terminal: shows the player's view and legal moves, reads a move", {},
          [](const GameParams&, const std::string&) -> AgentPtr {

@@ -10,6 +10,10 @@ class RandomAgent : public Agent {
   std::string spec() const override { return "random"; }
   bool thread_safe() const override { return true; }
   std::vector<Decision> act(std::span<const DecisionRequest> requests) override;
+  std::optional<std::vector<double>> action_probabilities(const State& state, Player) override {
+    const auto n = state.legal_actions().size();
+    return std::vector<double>(n, 1.0 / static_cast<double>(n));
+  }
 };
 
 }  // namespace arena

@@ -46,6 +46,11 @@ class Agent {
   // True when act() may run concurrently on disjoint batches (stateless CPU agents); the runner then splits a batch
   // across its threads. Agents that batch internally (one forward pass) keep the default.
   virtual bool thread_safe() const { return false; }
+  // The agent's probabilities over state.legal_actions() at `player`'s decision, when it can state them (random,
+  // tabular and solver policies, neural policies); exact exploitability of an agent needs them.
+  virtual std::optional<std::vector<double>> action_probabilities(const State& state, Player player) {
+    return std::nullopt;
+  }
 };
 
 using AgentPtr = std::unique_ptr<Agent>;

@@ -11,7 +11,8 @@
 namespace arena {
 
 std::string TournamentConfig::to_json() const {
-  nlohmann::json j{{"games", games},
+  nlohmann::json j{{"kind", kind},
+                   {"games", games},
                    {"agents", agents},
                    {"games_per_pair", games_per_pair},
                    {"seed", seed},
@@ -39,6 +40,10 @@ std::vector<ScheduledMatch> make_schedule(const TournamentConfig& c) {
     };
     if (k == 1) {
       add(std::vector<int>(n, 0));
+      continue;
+    }
+    if (c.kind == "eval" && game->type().utility == Utility::kIdentical) {
+      add(std::vector<int>(n, g_idx));  // a cooperative game is evaluated by the agent's self-play score
       continue;
     }
     std::vector<std::pair<int, int>> pairs;
@@ -99,13 +104,13 @@ TournamentResult run_tournament(const TournamentConfig& config, const Tournament
   if (!options.db_path.empty()) {
     store = std::make_unique<Store>(options.db_path);
     if (options.resume) {
-      auto run = store->find_unfinished_run("tournament", cfg);
+      auto run = store->find_unfinished_run(config.kind, cfg);
       if (!run)
-        throw Error("--resume: no unfinished tournament with this configuration in '" + options.db_path +
+        throw Error("--resume: no unfinished " + config.kind + " with this configuration in '" + options.db_path +
                     "' (run the same command without --resume to start one)");
       result.run_id = *run;
     } else {
-      result.run_id = store->create_run("tournament", cfg, config.seed);
+      result.run_id = store->create_run(config.kind, cfg, config.seed);
       std::vector<PlannedMatch> planned;
       for (size_t i = 0; i < schedule.size(); ++i) {
         PlannedMatch pm;

@@ -18,6 +18,7 @@
 namespace arena {
 
 struct TournamentConfig {
+  std::string kind = "tournament";  // "eval": cooperative games are played in self-play by the gauntlet agent
   std::vector<std::string> games;
   std::vector<std::string> agents;
   int games_per_pair = 10;

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "agents/tabular/best_response.h"
+#include "agents/tabular/cfr.h"
 #include "arena/tournament.h"
 #include "games/api/registry.h"
 #include "games/api/rng.h"
@@ -105,6 +107,38 @@ int run_bench_arena(const std::string& game, int matches) {
   return 0;
 }
 
+// CFR+ iterations per second and exact best-response time, one core.
+int run_bench_solvers(double seconds) {
+  Table t({"game", "histories", "infosets", "CFR+ iterations/s", "ms/iteration", "best response ms", "exploitability"});
+  for (const char* g : {"kuhn_poker", "leduc_poker"}) {
+    auto tree = GameTree::build(load_game(g));
+    CfrSolver solver(tree, CfrAlgorithm::kPlus);
+    auto start = std::chrono::steady_clock::now();
+    double elapsed = 0;
+    while (elapsed < seconds) {
+      for (int i = 0; i < 10; ++i) solver.iterate();
+      elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    const double rate = solver.iterations() / elapsed;
+    auto avg = solver.average_policy();
+    int reps = 0;
+    double expl = 0;
+    auto br_start = std::chrono::steady_clock::now();
+    double br_elapsed = 0;
+    while (br_elapsed < seconds / 4 || reps == 0) {
+      expl = exploitability(tree, avg);
+      ++reps;
+      br_elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - br_start).count();
+    }
+    t.add({g, std::to_string(tree.nodes().size()), std::to_string(tree.infosets().size()), fmt::format("{:.0f}", rate),
+           fmt::format("{:.4f}", 1000.0 / rate), fmt::format("{:.3f}", 1000.0 * br_elapsed / reps / 2),
+           fmt::format("{:.2e} after {} it", expl, solver.iterations())});
+  }
+  fmt::print("Exact solvers on one core (best response: one player's, i.e. half an exploitability computation)\n\n{}",
+             t.render({1, 2, 3, 4, 5}));
+  return 0;
+}
+
 }  // namespace
 
 void add_bench_commands(CLI::App& app, Commands& commands) {
@@ -124,6 +158,10 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
   arena_bench->add_option("--game", *agame, "Game string");
   arena_bench->add_option("--matches", *amatches, "Matches per configuration")->check(CLI::PositiveNumber);
   commands.emplace_back(arena_bench, [=] { return run_bench_arena(*agame, *amatches); });
+  auto* solvers = bench->add_subcommand("solvers", "CFR+ iterations/s on Kuhn and Leduc, best-response time");
+  auto sseconds = std::make_shared<double>(2.0);
+  solvers->add_option("--seconds", *sseconds, "Seconds per game")->check(CLI::PositiveNumber);
+  commands.emplace_back(solvers, [=] { return run_bench_solvers(*sseconds); });
 }
 
 }  // namespace arena::cli

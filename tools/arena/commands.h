@@ -18,6 +18,7 @@ void add_game_commands(CLI::App& app, Commands& commands);
 void add_play_commands(CLI::App& app, Commands& commands);
 void add_bench_commands(CLI::App& app, Commands& commands);
 void add_tournament_commands(CLI::App& app, Commands& commands);
+void add_solve_commands(CLI::App& app, Commands& commands);
 
 // Splits "a,b,c" (commas inside parentheses do not split, so "mcts(sims=10,uct_c=2)" stays whole).
 std::vector<std::string> split_list(const std::string& text);
