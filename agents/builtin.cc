@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "agents/hanabi_rules_agent.h"
 #include "agents/human_agent.h"
 #include "agents/mcts_agent.h"
 #include "agents/random_agent.h"
@@ -61,6 +62,8 @@ void register_builtin_agents() {
            if (!p.get_string("game").empty()) game = p.get_string("game");
            return std::make_unique<SolvingAgent>(game, o, spec);
          }});
+  r.add({"hanabi_rules", "a rule-based Hanabi player: plays proven-playable cards, hints playable cards, discards safely",
+         {}, [](const GameParams&, const std::string&) -> AgentPtr { return std::make_unique<HanabiRulesAgent>(); }});
   r.add({"human", "a person at the terminal: shows the player's view and legal moves, reads a move", {},
          [](const GameParams&, const std::string&) -> AgentPtr {
            return std::make_unique<HumanAgent>(std::cin, std::cout);

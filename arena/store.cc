@@ -294,9 +294,9 @@ void Store::mark_running(const std::vector<std::int64_t>& match_ids) {
 
 void Store::write_completed(const std::vector<CompletedMatch>& done) {
   auto& m = db_->cached("UPDATE matches SET status='done', returns=?, outcome=?, num_turns=?, finished_at=? WHERE id=?");
-  // Turns are only ever written here, in the transaction that marks the match done, so there are no partial turns
-  // to clear; REPLACE keeps a re-run after a crash between commit and exit harmless.
-  auto& t = db_->cached("INSERT OR REPLACE INTO turns(match_id, ply, player, action, action_text, observation, "
+  // Turns are only ever written here, in the transaction that marks the match done, and only for matches not yet
+  // done, so a match's turns are inserted exactly once.
+  auto& t = db_->cached("INSERT INTO turns(match_id, ply, player, action, action_text, observation, "
                         "rewards, logprob, raw_response, latency_ms, retries) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   const auto now = now_iso8601();
   std::string rewards;

@@ -10,14 +10,18 @@ CfrAlgorithm parse_cfr_algorithm(const std::string& name) {
   throw Error("unknown CFR algorithm '" + name + "'; use cfr or cfr+");
 }
 
-CfrSolver::CfrSolver(const GameTree& tree, CfrAlgorithm algorithm) : tree_(tree), algorithm_(algorithm) {
-  const auto& type = tree.game()->type();
-  if (tree.num_players() != 2)
-    throw Error("CFR here solves two-player games; " + tree.game()->to_string() + " has " +
-                std::to_string(tree.num_players()) + " players");
+void check_cfr_applicable(const Game& game) {
+  const auto& type = game.type();
+  if (game.num_players() != 2)
+    throw Error("CFR here solves two-player games; " + game.to_string() + " has " +
+                std::to_string(game.num_players()) + " players");
   if (type.utility != Utility::kZeroSum && type.utility != Utility::kConstantSum)
-    throw Error("CFR needs a zero-sum game; " + tree.game()->to_string() + " is " +
-                std::string(to_string(type.utility)) + " (exploitability and best responses still work)");
+    throw Error("CFR needs a zero-sum game; " + game.to_string() + " is " + std::string(to_string(type.utility)) +
+                " (exploitability and best responses still work)");
+}
+
+CfrSolver::CfrSolver(const GameTree& tree, CfrAlgorithm algorithm) : tree_(tree), algorithm_(algorithm) {
+  check_cfr_applicable(*tree.game());
   regrets_.assign(tree.num_infoset_actions(), 0.0);
   average_.assign(tree.num_infoset_actions(), 0.0);
   current_.assign(tree.num_infoset_actions(), 0.0);

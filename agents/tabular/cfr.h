@@ -16,6 +16,10 @@ namespace arena {
 enum class CfrAlgorithm { kVanilla, kPlus };
 CfrAlgorithm parse_cfr_algorithm(const std::string& name);  // "cfr" or "cfr+"
 
+// Throws arena::Error unless CFR applies to `game` (two players, zero-sum or constant-sum): checked before building
+// a tree.
+void check_cfr_applicable(const Game& game);
+
 class CfrSolver {
  public:
   // Throws arena::Error unless the game is a two-player zero-sum (or constant-sum) game.

@@ -21,7 +21,8 @@ GameTree GameTree::build(const GamePtr& game, std::int64_t max_nodes) {
   t.num_players_ = game->num_players();
   const std::string name = game->to_string();
   std::function<int(const State&, int, Action)> expand = [&](const State& s, int parent, Action via) -> int {
-    if (static_cast<std::int64_t>(t.nodes_.size()) >= max_nodes)
+    // Histories longer than a few thousand moves mean a tree far beyond max_nodes; stop before the stack does.
+    if (static_cast<std::int64_t>(t.nodes_.size()) >= max_nodes || s.move_number() > 4000)
       throw Error(name + " is too large to enumerate exactly (more than " + std::to_string(max_nodes) +
                   " histories); exact solvers support small games such as kuhn_poker, leduc_poker, tic_tac_toe, "
                   "small liars_dice");

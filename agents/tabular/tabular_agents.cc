@@ -88,6 +88,7 @@ TabularPolicy solve_cached(const GamePtr& game, const SolveOptions& o, std::stri
       // A damaged cache entry is recomputed below.
     }
   }
+  check_cfr_applicable(*game);
   auto tree = GameTree::build(game);
   CfrSolver solver(tree, parse_cfr_algorithm(o.algorithm));
   if (o.target > 0) {
@@ -117,6 +118,9 @@ const TabularPolicy& SolvingAgent::policy_for(const Game& game) {
   if (game_ && load_game(*game_)->to_string() != g)
     throw Error("agent " + spec_ + " was configured for " + *game_ + " but is asked to play " + g);
   auto it = policies_.find(g);
+  if (it == policies_.end() && game.type().information == Information::kPerfect)
+    throw Error("agent " + spec_ + " solves imperfect-information games; " + g +
+                " has perfect information: use minimax (exact) or mcts");
   if (it == policies_.end())
     it = policies_.emplace(g, std::make_unique<TabularPolicy>(solve_cached(game.shared(), options_))).first;
   return *it->second;

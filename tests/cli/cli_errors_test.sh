@@ -23,7 +23,25 @@ expect_error "unknown agent 'alphago'" play tic_tac_toe --agents random,alphago
 expect_error "needs 2" play tic_tac_toe --agents random
 expect_error "file not found" --plugin /nonexistent.so games
 expect_error "human agent: input ended" play tic_tac_toe --agents human,random < /dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export ARENA_CACHE_DIR="$work/cache"
+expect_error "--gauntlet 'minimax' is not one of --agents" tournament --games tic_tac_toe --agents random,mcts --gauntlet minimax --db "$work/t.db"
+expect_error "unknown invalid-action policy" tournament --games tic_tac_toe --agents random --invalid-policy lenient --db "$work/t.db"
+expect_error "minimax needs a perfect-information game" play kuhn_poker --agents minimax,random
+expect_error "too large to enumerate" solve connect_four -i 1
+expect_error "CFR needs a zero-sum game" solve iterated_prisoners_dilemma -i 1
+expect_error "cannot state its action probabilities" exploitability kuhn_poker --agent mcts
+expect_error "use minimax" play tic_tac_toe --agents nash,random
+expect_error "not an Arena database (not an SQLite file)" ratings --db "$0"
+"$arena" solve kuhn_poker -i 50 -o "$work/kuhn.json" > /dev/null
+expect_error "is for game 'kuhn_poker', not 'leduc_poker'" exploitability leduc_poker --policy "$work/kuhn.json"
+expect_error "cannot read policy file" play kuhn_poker --agents "policy(path=$work/missing.json),random"
 # And the happy paths print what they promise.
+out=$("$arena" eval --agent 'nash(target=0.01)' --games kuhn_poker,leduc_poker --opponents random -n 10 --db "$work/e.db" 2>/dev/null)
+grep -q "win rate" <<< "$out" && grep -q "exploitability of nash(target=0.01) on kuhn_poker" <<< "$out" &&
+  grep -q "stored as eval run" <<< "$out" || { echo "FAIL: eval output"; echo "$out"; fails=$((fails + 1)); }
+"$arena" ratings --db "$work/e.db" | grep -q "run 1 (eval" || { echo "FAIL: ratings of an eval run"; fails=$((fails + 1)); }
 "$arena" games | grep -q "leduc_poker" || { echo "FAIL: games"; fails=$((fails + 1)); }
 "$arena" describe kuhn_poker | grep -q "RULES" || { echo "FAIL: describe"; fails=$((fails + 1)); }
 a=$("$arena" play leduc_poker --seed 5 --matches 3)

@@ -36,6 +36,8 @@ struct SolveArgs {
 
 int run_solve(const SolveArgs& a) {
   GamePtr game = load_game(a.game);
+  check_cfr_applicable(*game);
+  parse_cfr_algorithm(a.algo);
   auto t0 = std::chrono::steady_clock::now();
   auto tree = GameTree::build(game);
   CfrSolver solver(tree, parse_cfr_algorithm(a.algo));

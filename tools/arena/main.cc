@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   arena::cli::add_tournament_commands(app, commands);
   arena::cli::add_solve_commands(app, commands);
   arena::cli::add_bench_commands(app, commands);
+  arena::cli::add_trace_commands(app, commands);
   for (auto& [sub, run] : commands) sub->fallthrough();
   try {
     app.parse(argc, argv);
