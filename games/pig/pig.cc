@@ -113,9 +113,7 @@ void PigState::do_apply_action(Action a) {
     rolling_ = false;
     rolls_.push_back(static_cast<int>(a));
     if (a == 0) {  // a 1 (or a Piglet bust) loses the turn total and the turn
-      last_turn_ = player_name(turn_player_) + " rolled " + std::to_string(rolls_.size()) + " time(s), " +
-                   (pig().piglet() ? "busted" : "rolled a 1") + " on the last roll and lost a turn total of " +
-                   std::to_string(turn_total_) + ".";
+      last_turn_ = {turn_player_, static_cast<int>(rolls_.size()), true, turn_total_, scores_[turn_player_]};
       turn_total_ = 0;
       rolls_.clear();
       turn_player_ = (turn_player_ + 1) % num_players();
@@ -130,9 +128,7 @@ void PigState::do_apply_action(Action a) {
     return;
   }
   scores_[turn_player_] += turn_total_;
-  last_turn_ = player_name(turn_player_) + " stopped after " + std::to_string(rolls_.size()) +
-               " roll(s), banking " + std::to_string(turn_total_) + " (score now " +
-               std::to_string(scores_[turn_player_]) + ").";
+  last_turn_ = {turn_player_, static_cast<int>(rolls_.size()), false, turn_total_, scores_[turn_player_]};
   turn_total_ = 0;
   rolls_.clear();
   turn_player_ = (turn_player_ + 1) % num_players();
@@ -159,6 +155,16 @@ std::string PigState::action_to_string(Player p, Action a) const {
   return a == kRoll ? "<ROLL>" : a == kStop ? "<STOP>" : "<?>";
 }
 
+std::string PigState::last_turn_text() const {
+  const auto& t = last_turn_;
+  if (t.busted)
+    return player_name(t.player) + " rolled " + std::to_string(t.rolls) + " time(s), " +
+           (pig().piglet() ? "busted" : "rolled a 1") + " on the last roll and lost a turn total of " +
+           std::to_string(t.amount) + ".";
+  return player_name(t.player) + " stopped after " + std::to_string(t.rolls) + " roll(s), banking " +
+         std::to_string(t.amount) + " (score now " + std::to_string(t.score) + ").";
+}
+
 std::string PigState::observation_text(Player p) const {
   const int n = num_players();
   std::string s = "You are " + player_name(p) + " in Pig (" + std::to_string(n) + " players, first to " +
@@ -167,7 +173,7 @@ std::string PigState::observation_text(Player p) const {
     s += std::string(q ? "," : "") + " " + player_name(q) + " " + std::to_string(scores_[q]) +
          (q == p ? " (you)" : "");
   s += ".\n";
-  if (!last_turn_.empty()) s += "Previous turn: " + last_turn_ + "\n";
+  if (last_turn_.player >= 0) s += "Previous turn: " + last_turn_text() + "\n";
   std::string rolled;
   for (int r : rolls_)
     rolled += (rolled.empty() ? "" : ", ") + std::string(pig().piglet() ? "+" : "") + std::to_string(points(r));

@@ -75,7 +75,16 @@ class PigState : public State {
   Player turn_player_ = 0;
   bool rolling_ = false;         // a chance node is pending
   int decisions_ = 0;            // player decisions so far, bounded by horizon
-  std::string last_turn_;        // how the previous turn ended, for the text view
+  // How the previous turn ended, for the text view (formatted only when a view is asked for).
+  struct TurnSummary {
+    int player = -1;  // -1: no turn has ended yet
+    int rolls = 0;
+    bool busted = false;
+    int amount = 0;   // turn total lost or banked
+    int score = 0;    // the player's score after the turn
+  };
+  TurnSummary last_turn_;
+  std::string last_turn_text() const;
 };
 
 }  // namespace arena::pig
