@@ -111,13 +111,15 @@ TournamentResult run_tournament(const TournamentConfig& config, const Tournament
       result.run_id = *run;
     } else {
       result.run_id = store->create_run(config.kind, cfg, config.seed);
+      std::vector<std::int64_t> agent_ids;
+      for (const auto& spec : specs) agent_ids.push_back(store->agent_id(spec));
       std::vector<PlannedMatch> planned;
       for (size_t i = 0; i < schedule.size(); ++i) {
         PlannedMatch pm;
         pm.idx = static_cast<std::int64_t>(i);
         pm.game = schedule[i].game;
         pm.seed = derive_seed(config.seed, i);
-        for (int a : schedule[i].seats) pm.seat_agent_ids.push_back(store->agent_id(specs[a]));
+        for (int a : schedule[i].seats) pm.seat_agent_ids.push_back(agent_ids[a]);
         planned.push_back(pm);
       }
       store->add_matches(result.run_id, planned);
