@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "agents/determinize.h"
+#include "games/api/random_play.h"
 #include "games/api/rng.h"
 
 namespace arena {
@@ -20,16 +21,7 @@ struct Node {
 
 std::vector<double> random_playout(const State& from, Rng& rng) {
   auto s = from.clone();
-  while (!s->is_terminal()) {
-    Action a;
-    if (s->is_chance_node()) {
-      a = rng.sample(s->chance_outcomes());
-    } else {
-      auto legal = s->legal_actions();
-      a = legal[rng.uniform_int(legal.size())];
-    }
-    s->apply_action_unchecked(a);
-  }
+  play_randomly(*s, rng);
   return s->returns();
 }
 

@@ -9,6 +9,7 @@
 
 #include "games/api/game.h"
 #include "games/api/registry.h"
+#include "games/api/random_play.h"
 #include "games/api/rng.h"
 
 namespace arena {
@@ -31,12 +32,6 @@ std::string describe_difference(const View& a, const View& b) {
   if (a.info != b.info) return "information_state differs: '" + a.info + "' vs '" + b.info + "'";
   if (a.tensor != b.tensor) return "observation_tensor differs";
   return "to_json differs: " + a.json + " vs " + b.json;
-}
-
-Action sample_action(const State& s, Rng& rng) {
-  if (s.is_chance_node()) return rng.sample(s.chance_outcomes());
-  auto legal = s.legal_actions();
-  return legal[rng.uniform_int(legal.size())];
 }
 
 class Checker {
@@ -66,7 +61,7 @@ class Checker {
                                              std::to_string(game_->max_game_length()) + " without ending");
         break;
       }
-      Action a = sample_action(*state, rng);
+      Action a = sample_random_action(*state, rng);
       try {
         state->apply_action(a);
       } catch (const std::exception& e) {
@@ -335,7 +330,7 @@ ConformanceReport check_game(const std::string& game_string, const ConformanceOp
         // Same seed, same game.
         Rng rng(seed);
         auto s = game->new_initial_state();
-        while (!s->is_terminal() && s->move_number() < static_cast<int>(h.size())) s->apply_action(sample_action(*s, rng));
+        while (!s->is_terminal() && s->move_number() < static_cast<int>(h.size())) s->apply_action(sample_random_action(*s, rng));
         if (s->history() != h) report.failures.push_back("[determinism] seed " + std::to_string(seed) +
                                                          " produced two different games");
       }
@@ -381,7 +376,7 @@ std::string playthrough(const std::string& game_string, std::uint64_t seed) {
       for (Action a : s->legal_actions()) os << " " << a << "=" << s->action_to_string(cur, a);
       os << "\n";
     }
-    Action a = sample_action(*s, rng);
+    Action a = sample_random_action(*s, rng);
     os << "action: " << a << " " << s->action_to_string(cur, a) << "\n";
     s->apply_action(a);
     os << "rewards: " << format_values(s->rewards()) << "\n";

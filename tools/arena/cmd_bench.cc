@@ -9,6 +9,7 @@
 #include "agents/tabular/cfr.h"
 #include "arena/tournament.h"
 #include "games/api/registry.h"
+#include "games/api/random_play.h"
 #include "games/api/rng.h"
 #include "tools/arena/commands.h"
 #include "arena/text_table.h"
@@ -31,17 +32,7 @@ PlayoutStats bench_playouts(const Game& game, double seconds, std::uint64_t seed
   while (true) {
     for (int i = 0; i < 64; ++i) {
       auto s = game.new_initial_state();
-      while (!s->is_terminal()) {
-        Action a;
-        if (s->is_chance_node()) {
-          a = rng.sample(s->chance_outcomes());
-        } else {
-          auto legal = s->legal_actions();
-          a = legal[rng.uniform_int(legal.size())];
-        }
-        s->apply_action_unchecked(a);
-        ++moves;
-      }
+      moves += play_randomly(*s, rng);
       ++games;
     }
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

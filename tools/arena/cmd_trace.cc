@@ -23,6 +23,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "games/api/random_play.h"
 #include "games/api/registry.h"
 #include "games/api/rng.h"
 #include "tools/arena/commands.h"
@@ -117,13 +118,7 @@ int run_trace(const TraceArgs& a) {
         states.push_back(std::move(e));
         break;
       }
-      Action act;
-      if (s->is_chance_node()) {
-        act = rng.sample(s->chance_outcomes());
-      } else {
-        auto legal = s->legal_actions();
-        act = legal[rng.uniform_int(legal.size())];
-      }
+      const Action act = sample_random_action(*s, rng);
       e["action"] = act;
       states.push_back(std::move(e));
       s->apply_action(act);
