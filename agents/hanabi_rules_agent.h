@@ -18,6 +18,10 @@ class HanabiRulesAgent : public Agent {
   bool thread_safe() const override { return true; }
   std::vector<Decision> act(std::span<const DecisionRequest> requests) override;
   Action choose(const State& state, Player player) const;
+  void prepare(const Game& game) override {
+    if (game.type().short_name != "hanabi")
+      throw Error("agent hanabi_rules plays only hanabi, not " + game.to_string());
+  }
 };
 
 }  // namespace arena

@@ -46,6 +46,9 @@ class Agent {
   // True when act() may run concurrently on disjoint batches (stateless CPU agents); the runner then splits a batch
   // across its threads. Agents that batch internally (one forward pass) keep the default.
   virtual bool thread_safe() const { return false; }
+  // Called once for each game the agent is about to play, before anything runs or is written: throws arena::Error
+  // when the agent cannot play that game (a solver on a game it cannot solve, a scripted player for another game).
+  virtual void prepare(const Game& game) {}
   // The agent's probabilities over state.legal_actions() at `player`'s decision, when it can state them (random,
   // tabular and solver policies, neural policies); exact exploitability of an agent needs them.
   virtual std::optional<std::vector<double>> action_probabilities(const State& state, Player player) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -91,6 +92,12 @@ TournamentResult run_tournament(const TournamentConfig& config, const Tournament
     games[game->to_string()] = game;
   }
   auto schedule = make_schedule(config);
+  {
+    std::set<std::pair<int, std::string>> prepared;
+    for (const auto& m : schedule)
+      for (int a : m.seats)
+        if (prepared.emplace(a, m.game).second) agents[a]->prepare(*games.at(m.game));
+  }
   RunnerOptions ropt;
   ropt.threads = options.threads;
   ropt.invalid = InvalidActionPolicy::parse(config.invalid_policy, config.max_retries);

@@ -32,6 +32,7 @@ class MinimaxAgent : public Agent {
   std::string spec() const override { return "minimax"; }
   bool thread_safe() const override { return true; }
   std::vector<Decision> act(std::span<const DecisionRequest> requests) override;
+  void prepare(const Game& game) override { MinimaxSolver check(game, 1); }
 
  private:
   MinimaxSolver& solver_for(const Game& game);

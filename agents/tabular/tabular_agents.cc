@@ -112,15 +112,26 @@ TabularPolicy solve_cached(const GamePtr& game, const SolveOptions& o, std::stri
   return policy;
 }
 
-const TabularPolicy& SolvingAgent::policy_for(const Game& game) {
-  std::lock_guard lock(mu_);
+void SolvingAgent::prepare(const Game& game) {
   const std::string g = game.to_string();
   if (game_ && load_game(*game_)->to_string() != g)
     throw Error("agent " + spec_ + " was configured for " + *game_ + " but is asked to play " + g);
-  auto it = policies_.find(g);
-  if (it == policies_.end() && game.type().information == Information::kPerfect)
+  if (game.type().information == Information::kPerfect)
     throw Error("agent " + spec_ + " solves imperfect-information games; " + g +
                 " has perfect information: use minimax (exact) or mcts");
+  check_cfr_applicable(game);
+}
+
+void TabularPolicyAgent::prepare(const Game& game) {
+  if (policy_.game() != game.to_string())
+    throw Error("agent " + spec_ + " holds a policy for " + policy_.game() + ", not " + game.to_string());
+}
+
+const TabularPolicy& SolvingAgent::policy_for(const Game& game) {
+  std::lock_guard lock(mu_);
+  const std::string g = game.to_string();
+  auto it = policies_.find(g);
+  if (it == policies_.end()) prepare(game);
   if (it == policies_.end())
     it = policies_.emplace(g, std::make_unique<TabularPolicy>(solve_cached(game.shared(), options_))).first;
   return *it->second;

@@ -21,6 +21,7 @@ class TabularPolicyAgent : public Agent {
   bool thread_safe() const override { return true; }
   std::vector<Decision> act(std::span<const DecisionRequest> requests) override;
   std::optional<std::vector<double>> action_probabilities(const State& state, Player player) override;
+  void prepare(const Game& game) override;
 
  private:
   TabularPolicy policy_;
@@ -46,6 +47,7 @@ class SolvingAgent : public Agent {
   bool thread_safe() const override { return true; }
   std::vector<Decision> act(std::span<const DecisionRequest> requests) override;
   std::optional<std::vector<double>> action_probabilities(const State& state, Player player) override;
+  void prepare(const Game& game) override;
 
  private:
   const TabularPolicy& policy_for(const Game& game);

@@ -61,7 +61,10 @@ int run_play(const PlayOptions& o) {
     throw Error(fmt::format("--agents lists {} agent(s) but {} needs {} (one per seat, comma-separated)", specs.size(),
                             game->to_string(), game->num_players()));
   std::vector<AgentPtr> agents;
-  for (const auto& s : specs) agents.push_back(make_agent(s));
+  for (const auto& s : specs) {
+    agents.push_back(make_agent(s));
+    agents.back()->prepare(*game);
+  }
   for (int m = 0; m < o.matches; ++m) print_match(*game, agents, o.seed + m, !o.quiet_state);
   return 0;
 }
