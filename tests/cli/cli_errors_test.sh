@@ -37,6 +37,9 @@ expect_error "not an Arena database (not an SQLite file)" ratings --db "$0"
 "$arena" solve kuhn_poker -i 50 -o "$work/kuhn.json" > /dev/null
 expect_error "is for game 'kuhn_poker', not 'leduc_poker'" exploitability leduc_poker --policy "$work/kuhn.json"
 expect_error "cannot read policy file" play kuhn_poker --agents "policy(path=$work/missing.json),random"
+expect_error "CFR needs a zero-sum game" eval --agent nash --games 'kuhn_poker,hanabi(preset=mini)' --db "$work/refused.db"
+[[ ! -e "$work/refused.db" ]] || { echo "FAIL: a refused evaluation wrote a database"; fails=$((fails + 1)); }
+expect_error "plays only hanabi" tournament --games kuhn_poker --agents hanabi_rules,random --db "$work/refused2.db"
 # And the happy paths print what they promise.
 out=$("$arena" eval --agent 'nash(target=0.01)' --games kuhn_poker,leduc_poker --opponents random -n 10 --db "$work/e.db" 2>/dev/null)
 grep -q "win rate" <<< "$out" && grep -q "exploitability of nash(target=0.01) on kuhn_poker" <<< "$out" &&
