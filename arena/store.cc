@@ -125,7 +125,9 @@ Store::Store(const std::string& path, bool read_only)
   if (version == 0 && tables > 0)
     throw Error("'" + path + "' is an SQLite database but not an Arena database (it has tables and no Arena schema)");
   if (!read_only) {
+    if (version == 0) db_->exec("PRAGMA page_size=16384");
     db_->exec("PRAGMA journal_mode=WAL");
+    db_->exec("PRAGMA wal_autocheckpoint=4000");
     db_->exec("PRAGMA synchronous=NORMAL");
     db_->exec("PRAGMA cache_size=-65536");
     // REFERENCES clauses document the schema; enforcing them would cost an index probe per turn row, and every
