@@ -11,6 +11,11 @@
 
 namespace arena {
 
+CheckpointAgentFactory& checkpoint_agent_factory() {
+  static CheckpointAgentFactory f;
+  return f;
+}
+
 void register_builtin_agents() {
   static bool done = false;
   if (done) return;
@@ -34,11 +39,20 @@ void register_builtin_agents() {
          [](const GameParams& p, const std::string&) -> AgentPtr {
            return std::make_unique<MinimaxAgent>(p.get_int("max_states"));
          }});
-  r.add({"policy", "plays a tabular policy file (see arena solve)",
-         {string_param("path", "", {}, "policy JSON file")},
+  r.add({"policy", "plays a tabular policy file (path=, see arena solve) or a trained checkpoint (checkpoint=, see arena train)",
+         {string_param("path", "", {}, "tabular policy JSON file"),
+          string_param("checkpoint", "", {}, "a training run's directory (its latest checkpoint) or one checkpoint directory"),
+          bool_param("greedy", false, "checkpoint policies: play the most probable action instead of sampling")},
          [](const GameParams& p, const std::string& spec) -> AgentPtr {
-           if (p.get_string("path").empty()) throw Error("agent 'policy' needs path=FILE");
-           return std::make_unique<TabularPolicyAgent>(TabularPolicy::load(p.get_string("path")), spec);
+           const auto path = p.get_string("path"), checkpoint = p.get_string("checkpoint");
+           if (path.empty() == checkpoint.empty())
+             throw Error("agent 'policy' needs exactly one of path=FILE (a tabular policy) or checkpoint=DIR (a trained one)");
+           if (!checkpoint.empty()) {
+             if (!checkpoint_agent_factory())
+               throw Error("agent 'policy(checkpoint=...)' needs the trainer, and this build has no LibTorch");
+             return checkpoint_agent_factory()(checkpoint, p.get_bool("greedy"), spec);
+           }
+           return std::make_unique<TabularPolicyAgent>(TabularPolicy::load(path), spec);
          }});
   r.add({"cfr", "the CFR average policy of the game it plays, solved on first use and cached",
          {string_param("game", "", {}, "only this game (default: whatever game it is asked to play)"),

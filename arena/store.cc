@@ -1,6 +1,7 @@
 #include "arena/store.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -324,6 +325,55 @@ void Store::write_completed(const std::vector<CompletedMatch>& done) {
 void Store::write_metric(std::int64_t run_id, std::int64_t step, const std::string& key, double value) {
   sql::Stmt st(*db_, "INSERT OR REPLACE INTO metrics(run_id, step, key, value) VALUES(?, ?, ?, ?)");
   st.bind(1, run_id).bind(2, step).bind(3, key).bind(4, value).run();
+}
+
+void Store::write_metrics(std::int64_t run_id, std::int64_t step,
+                          const std::vector<std::pair<std::string, double>>& values) {
+  db_->exec("BEGIN");
+  try {
+    auto& st = db_->cached("INSERT OR REPLACE INTO metrics(run_id, step, key, value) VALUES(?, ?, ?, ?)");
+    for (const auto& [key, value] : values) {
+      st.bind(1, run_id).bind(2, step).bind(3, key);
+      if (std::isfinite(value)) st.bind(4, value);
+      else st.bind_null(4);
+      st.run();
+    }
+    db_->exec("COMMIT");
+  } catch (...) {
+    db_->exec("ROLLBACK");
+    throw;
+  }
+}
+
+std::vector<Store::MetricRow> Store::metrics(std::int64_t run_id) {
+  sql::Stmt st(*db_, "SELECT step, key, value FROM metrics WHERE run_id=? AND value IS NOT NULL ORDER BY step, key");
+  st.bind(1, run_id);
+  std::vector<MetricRow> out;
+  while (st.step()) out.push_back({st.col_int(0), st.col_text(1), st.col_double(2)});
+  return out;
+}
+
+void Store::add_checkpoint(std::int64_t run_id, std::int64_t step, const std::string& path) {
+  sql::Stmt st(*db_, "INSERT INTO checkpoints(run_id, step, path, created_at) VALUES(?, ?, ?, ?)");
+  st.bind(1, run_id).bind(2, step).bind(3, path).bind(4, now_iso8601()).run();
+}
+
+void Store::truncate_run(std::int64_t run_id, std::int64_t first_idx, std::int64_t step) {
+  db_->exec("BEGIN");
+  try {
+    const std::string later = "(SELECT id FROM matches WHERE run_id=" + std::to_string(run_id) +
+                              " AND idx>=" + std::to_string(first_idx) + ")";
+    db_->exec("DELETE FROM turns WHERE match_id IN " + later);
+    db_->exec("DELETE FROM seats WHERE match_id IN " + later);
+    db_->exec("DELETE FROM matches WHERE run_id=" + std::to_string(run_id) + " AND idx>=" + std::to_string(first_idx));
+    db_->exec("DELETE FROM metrics WHERE run_id=" + std::to_string(run_id) + " AND step>" + std::to_string(step));
+    db_->exec("DELETE FROM checkpoints WHERE run_id=" + std::to_string(run_id) + " AND step>" + std::to_string(step));
+    db_->exec("UPDATE runs SET status='running', finished_at=NULL WHERE id=" + std::to_string(run_id));
+    db_->exec("COMMIT");
+  } catch (...) {
+    db_->exec("ROLLBACK");
+    throw;
+  }
 }
 
 StoreWriter::StoreWriter(Store& store, int batch_size)

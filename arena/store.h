@@ -107,6 +107,19 @@ class Store {
   void mark_running(const std::vector<std::int64_t>& match_ids);
   void write_completed(const std::vector<CompletedMatch>& done);
   void write_metric(std::int64_t run_id, std::int64_t step, const std::string& key, double value);
+  // Many metrics of one step in one transaction.
+  void write_metrics(std::int64_t run_id, std::int64_t step, const std::vector<std::pair<std::string, double>>& values);
+  // (step, key, value) rows of a run, by step then key.
+  struct MetricRow {
+    std::int64_t step = 0;
+    std::string key;
+    double value = 0;
+  };
+  std::vector<MetricRow> metrics(std::int64_t run_id);
+  void add_checkpoint(std::int64_t run_id, std::int64_t step, const std::string& path);
+  // Resuming a training run from a checkpoint: forgets what was written after it (matches with idx >= first_idx with
+  // their seats and turns; metrics and checkpoints after `step`), in one transaction.
+  void truncate_run(std::int64_t run_id, std::int64_t first_idx, std::int64_t step);
 
  private:
   void migrate();

@@ -7,6 +7,9 @@
 #include "agents/builtin.h"
 #include "games/api/registry.h"
 #include "tools/arena/commands.h"
+#ifdef ARENA_HAVE_TORCH
+#include "trainer/train.h"
+#endif
 
 namespace arena::cli {
 
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
   arena::cli::add_solve_commands(app, commands);
   arena::cli::add_bench_commands(app, commands);
   arena::cli::add_trace_commands(app, commands);
+  arena::cli::add_train_commands(app, commands);
   for (auto& [sub, run] : commands) sub->fallthrough();
   try {
     app.parse(argc, argv);
@@ -51,6 +55,9 @@ int main(int argc, char** argv) {
   }
   try {
     arena::register_builtin_agents();
+#ifdef ARENA_HAVE_TORCH
+    arena::trainer::register_trainer_agents();
+#endif
     auto& registry = arena::GameRegistry::global();
     for (const auto& err : registry.load_plugins_from_env()) fmt::print(stderr, "warning: {}\n", err);
     for (const auto& p : plugins) registry.load_plugin(p);

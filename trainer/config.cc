@@ -1,0 +1,208 @@
+#include "trainer/config.h"
+
+#include <cmath>
+#include <fstream>
+#include <numbers>
+#include <sstream>
+
+#include "games/api/params.h"
+#include "games/api/registry.h"
+#include "trainer/config_reader.h"
+#include "trainer/estimators/estimator.h"
+
+namespace arena::trainer {
+
+TrainConfig parse_train_config(const nlohmann::json& j, const std::string& where) {
+  TrainConfig c;
+  ConfigReader r(where, "", j);
+  c.seed = static_cast<std::uint64_t>(r.integer("seed", 1, 0, std::numeric_limits<std::int64_t>::max()));
+  c.steps = static_cast<int>(r.integer("steps", 100, 1, 100'000'000));
+  c.episodes_per_seat = static_cast<int>(r.integer("episodes_per_seat", 128, 1, 1'000'000));
+  c.mode = r.choice("mode", "self_play", {"self_play", "fixed_opponent"});
+  c.opponent = r.string("opponent", "random");
+  c.invalid = r.string("invalid_action", "mars");
+  c.checkpoint_every = static_cast<int>(r.integer("checkpoint_every", 10, 0, 100'000'000));
+  c.store_turns = r.boolean("store_turns", true);
+  c.threads = static_cast<int>(r.integer("threads", 1, 1, 1024));
+  c.max_in_flight = static_cast<int>(r.integer("max_in_flight", 256, 1, 1'000'000));
+  c.device = r.string("device", "cpu");
+  if (c.device != "cpu" && c.device != "cuda" && c.device.rfind("cuda:", 0) != 0)
+    r.fail("device", "cpu, cuda or cuda:N", c.device);
+
+  const auto* games = r.raw("games");
+  if (!games) throw Error(where + ": 'games' is required: a list of game strings or {\"game\": ..., \"weight\": ...}");
+  if (!games->is_array() || games->empty()) r.fail("games", "a non-empty array", *games);
+  for (size_t i = 0; i < games->size(); ++i) {
+    const auto& g = (*games)[i];
+    GameEntry e;
+    const std::string path = "games[" + std::to_string(i) + "]";
+    if (g.is_string()) {
+      e.game = g.get<std::string>();
+    } else {
+      ConfigReader gr(where, path, g);
+      const auto* name = gr.raw("game");
+      if (!name || !name->is_string()) gr.fail("game", "a game string", name ? *name : nlohmann::json());
+      e.game = name->get<std::string>();
+      e.weight = gr.number("weight", 1.0, 0.0, 1e6);
+      e.opponent = gr.string("opponent", "");
+      e.draw_bonus = gr.number("draw_bonus", 0.0, -1e6, 1e6);
+      gr.finish();
+    }
+    try {
+      e.game = load_game(e.game)->to_string();
+    } catch (const Error& err) {
+      throw Error(where + ": '" + path + "': " + err.what());
+    }
+    e.episodes = std::max(1, static_cast<int>(std::lround(c.episodes_per_seat * e.weight)));
+    for (const auto& other : c.games)
+      if (other.game == e.game) throw Error(where + ": '" + path + "': game " + e.game + " is listed twice");
+    c.games.push_back(e);
+  }
+
+  auto p = r.object("policy");
+  c.policy.kind = p.choice("kind", "mlp", {"mlp", "tabular"});
+  c.policy.hidden = p.integers("hidden", c.policy.hidden, 1, 1 << 16);
+  c.policy.activation = p.choice("activation", "relu", {"relu", "tanh"});
+  c.policy.output_init_scale = p.number("output_init_scale", 0.01, 0.0, 10.0);
+  p.finish();
+
+  if (const auto* est = r.raw("estimator")) {
+    if (!est->is_object()) r.fail("estimator", "an object {\"name\": ..., options...}", *est);
+    c.estimator = *est;
+  }
+  if (!c.estimator.contains("name") || !c.estimator["name"].is_string())
+    throw Error(where + ": 'estimator.name' must be one of the estimator names (arena train --help lists them)");
+  {
+    nlohmann::json options = c.estimator;
+    const std::string name = options["name"].get<std::string>();
+    options.erase("name");
+    try {
+      auto est = estimators::make_estimator(name, options);
+      c.estimator = est->options();
+      c.estimator["name"] = name;
+    } catch (const Error& err) {
+      throw Error(where + ": 'estimator': " + err.what());
+    }
+  }
+
+  auto pp = r.object("ppo");
+  c.ppo.clip = pp.number("clip", 0.2, 0.0, 10.0);
+  c.ppo.dual_clip = pp.number("dual_clip", 1.4, 0.0, 1e6);
+  if (c.ppo.dual_clip != 0.0 && c.ppo.dual_clip <= 1.0) pp.fail("dual_clip", "0 (off) or a number > 1", c.ppo.dual_clip);
+  c.ppo.kl_coef = pp.number("kl_coef", 0.2, 0.0, 1e6);
+  c.ppo.kl_clamp = pp.number("kl_clamp", 10.0, 0.0, 1e6);
+  c.ppo.entropy_coef = pp.number("entropy_coef", 0.0, -1e6, 1e6);
+  c.ppo.epochs = static_cast<int>(pp.integer("epochs", 1, 1, 1000));
+  c.ppo.minibatches = static_cast<int>(pp.integer("minibatches", 4, 1, 1'000'000));
+  c.ppo.aggregation = pp.choice("aggregation", "seq-mean-token-mean",
+                                {"token-mean", "seq-mean-token-mean", "seq-mean-token-sum", "seq-mean-token-sum-norm"});
+  c.ppo.norm_horizon = pp.number("norm_horizon", 0.0, 0.0, 1e9);
+  c.ppo.ref_update_every = static_cast<int>(pp.integer("ref_update_every", 0, 0, 100'000'000));
+  pp.finish();
+
+  auto o = r.object("optimizer");
+  c.optimizer.lr = o.number("lr", 1e-3, 0.0, 10.0);
+  auto betas = o.numbers("betas", {0.9, 0.95}, 0.0, 0.999999);
+  if (betas.size() != 2) o.fail("betas", "two numbers in [0, 1)", betas);
+  c.optimizer.beta1 = betas[0];
+  c.optimizer.beta2 = betas[1];
+  c.optimizer.eps = o.number("eps", 1e-8, 0.0, 1.0);
+  c.optimizer.weight_decay = o.number("weight_decay", 0.0, 0.0, 10.0);
+  c.optimizer.warmup_steps = static_cast<int>(o.integer("warmup_steps", 10, 0, 100'000'000));
+  c.optimizer.schedule = o.choice("schedule", "cosine", {"cosine", "constant"});
+  c.optimizer.min_lr = o.number("min_lr", 0.0, 0.0, 10.0);
+  c.optimizer.max_grad_norm = o.number("max_grad_norm", 1.0, 0.0, 1e9);
+  o.finish();
+
+  auto ev = r.object("eval");
+  c.eval.every = static_cast<int>(ev.integer("every", 10, 0, 100'000'000));
+  c.eval.exploitability = ev.boolean("exploitability", true);
+  if (const auto* ops = ev.raw("opponents")) {
+    if (!ops->is_array()) ev.fail("opponents", "an array of agent specs", *ops);
+    for (const auto& s : *ops) {
+      if (!s.is_string()) ev.fail("opponents", "an array of agent specs", *ops);
+      c.eval.opponents.push_back(s.get<std::string>());
+    }
+  }
+  c.eval.episodes = static_cast<int>(ev.integer("episodes", 200, 1, 100'000'000));
+  c.eval.greedy = ev.boolean("greedy", false);
+  c.eval.max_tree_nodes = ev.integer("max_tree_nodes", 5'000'000, 1, 1'000'000'000);
+  ev.finish();
+  r.finish();
+  return c;
+}
+
+TrainConfig load_train_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read the training configuration " + path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in, nullptr, true, /*ignore_comments=*/true);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(path + ": not valid JSON: " + e.what());
+  }
+  return parse_train_config(j, path);
+}
+
+nlohmann::json TrainConfig::to_json() const {
+  nlohmann::json games_j = nlohmann::json::array();
+  for (const auto& g : games)
+    games_j.push_back({{"game", g.game}, {"weight", g.weight}, {"opponent", g.opponent}, {"draw_bonus", g.draw_bonus}});
+  return {
+      {"seed", seed},
+      {"steps", steps},
+      {"games", games_j},
+      {"episodes_per_seat", episodes_per_seat},
+      {"mode", mode},
+      {"opponent", opponent},
+      {"invalid_action", invalid},
+      {"policy",
+       {{"kind", policy.kind},
+        {"hidden", policy.hidden},
+        {"activation", policy.activation},
+        {"output_init_scale", policy.output_init_scale}}},
+      {"estimator", estimator},
+      {"ppo",
+       {{"clip", ppo.clip},
+        {"dual_clip", ppo.dual_clip},
+        {"kl_coef", ppo.kl_coef},
+        {"kl_clamp", ppo.kl_clamp},
+        {"entropy_coef", ppo.entropy_coef},
+        {"epochs", ppo.epochs},
+        {"minibatches", ppo.minibatches},
+        {"aggregation", ppo.aggregation},
+        {"norm_horizon", ppo.norm_horizon},
+        {"ref_update_every", ppo.ref_update_every}}},
+      {"optimizer",
+       {{"lr", optimizer.lr},
+        {"betas", {optimizer.beta1, optimizer.beta2}},
+        {"eps", optimizer.eps},
+        {"weight_decay", optimizer.weight_decay},
+        {"warmup_steps", optimizer.warmup_steps},
+        {"schedule", optimizer.schedule},
+        {"min_lr", optimizer.min_lr},
+        {"max_grad_norm", optimizer.max_grad_norm}}},
+      {"eval",
+       {{"every", eval.every},
+        {"exploitability", eval.exploitability},
+        {"opponents", eval.opponents},
+        {"episodes", eval.episodes},
+        {"greedy", eval.greedy},
+        {"max_tree_nodes", eval.max_tree_nodes}}},
+      {"checkpoint_every", checkpoint_every},
+      {"store_turns", store_turns},
+      {"threads", threads},
+      {"max_in_flight", max_in_flight},
+      {"device", device},
+  };
+}
+
+double learning_rate(const OptimizerConfig& o, std::int64_t t, std::int64_t total) {
+  if (o.warmup_steps > 0 && t < o.warmup_steps) return o.lr * static_cast<double>(t + 1) / o.warmup_steps;
+  if (o.schedule == "constant") return o.lr;
+  const double span = std::max<std::int64_t>(1, total - o.warmup_steps);
+  const double progress = std::clamp(static_cast<double>(t - o.warmup_steps) / span, 0.0, 1.0);
+  return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1.0 + std::cos(std::numbers::pi * progress));
+}
+
+}  // namespace arena::trainer

@@ -1,0 +1,661 @@
+// The self-play training loop: rollouts through the arena runner → learner turns with shaped rewards → advantage
+// estimator → PPO epochs over shuffled minibatches of whole trajectories → metrics, evaluation, checkpoints.
+#include "trainer/train.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <set>
+
+#include <cstdarg>
+#include <cstdio>
+
+#include "agents/tabular/best_response.h"
+#include "arena/runner.h"
+#include "arena/store.h"
+#include "games/api/params.h"
+#include "games/api/registry.h"
+#include "games/api/rng.h"
+#include "trainer/checkpoint.h"
+#include "trainer/config.h"
+#include "trainer/estimators/estimator.h"
+#include "trainer/policy_agent.h"
+#include "trainer/trajectory.h"
+
+namespace fs = std::filesystem;
+
+namespace arena::trainer {
+namespace {
+
+using Metrics = std::vector<std::pair<std::string, double>>;
+constexpr std::uint64_t kEvalStream = 0xE7A1;
+constexpr std::uint64_t kShuffleStream = 0x5EED;
+constexpr std::int64_t kMaxSeats = 64;  // trajectory id = match idx × kMaxSeats + seat
+
+// printf-style formatting (torch bundles its own {fmt} headers, so torch translation units avoid {fmt}).
+std::string strf(const char* f, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+void write_json_atomic(const fs::path& path, const nlohmann::json& j) {
+  const auto tmp = path.string() + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << j.dump(2) << "\n";
+    if (!out) throw Error("cannot write " + tmp);
+  }
+  fs::rename(tmp, path);
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read " + path.string());
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(path.string() + " is not valid JSON: " + e.what());
+  }
+}
+
+bool cooperative(const Game& g) { return g.type().utility == Utility::kIdentical; }
+
+// One scheduled rollout match of a step.
+struct Planned {
+  int slot = 0;
+  std::vector<int> seats;             // agent index per seat (0 = the learner)
+  std::vector<Player> learner_seats;
+};
+
+class Trainer {
+ public:
+  explicit Trainer(const TrainOptions& opt) : opt_(opt) {}
+  TrainResult run();
+
+ private:
+  void setup(const TrainConfig& cfg);
+  void start_fresh();
+  void resume();
+  Metrics train_step(int step);
+  Metrics evaluate(int step);
+  void save_checkpoint(int step);
+  void write_metrics(int step, const Metrics& m);
+  void progress(int step, const Metrics& m, double secs);
+
+  TrainOptions opt_;
+  TrainConfig cfg_;
+  fs::path out_;
+  std::shared_ptr<const GameSlots> slots_;
+  std::shared_ptr<Policy> policy_, ref_;
+  std::unique_ptr<PolicyAgent> learner_, eval_agent_;
+  std::unique_ptr<AdamW> adam_;
+  std::unique_ptr<estimators::AdvantageEstimator> estimator_;
+  std::unique_ptr<Store> store_;
+  std::int64_t run_id_ = 0;
+  std::int64_t learner_agent_id_ = 0;
+  std::vector<AgentPtr> opponents_;            // fixed_opponent mode: one per slot (agent index 1 + slot)
+  std::vector<std::int64_t> opponent_ids_;
+  std::vector<Planned> schedule_;              // the matches of every step
+  std::vector<std::unique_ptr<GameTree>> trees_;  // exact exploitability per slot (null when not applicable)
+  std::vector<std::vector<AgentPtr>> eval_opponents_;  // per slot, per configured opponent
+  std::vector<std::string> columns_;
+  std::int64_t total_optimizer_steps_ = 0;
+  double horizon_ = 1;
+  int step_ = 0;
+  TrainResult result_;
+};
+
+void Trainer::setup(const TrainConfig& cfg) {
+  cfg_ = cfg;
+  if (!opt_.device.empty()) cfg_.device = opt_.device;
+  torch::Device device(torch::kCPU);
+  if (cfg_.device != "cpu") {
+    if (!torch::cuda::is_available())
+      throw Error("device '" + cfg_.device + "' was requested but this machine has no CUDA device (use \"cpu\")");
+    device = torch::Device(cfg_.device);
+  }
+  torch::set_num_threads(cfg_.threads);
+  std::vector<std::string> names;
+  for (const auto& g : cfg_.games) names.push_back(g.game);
+  slots_ = std::make_shared<GameSlots>(names, cfg_.policy.kind == "tabular");
+  policy_ = make_policy(cfg_.policy, slots_, cfg_.seed);
+  ref_ = make_policy(cfg_.policy, slots_, cfg_.seed);
+  policy_->move_to(device);
+  ref_->move_to(device);
+  std::vector<torch::Tensor> params;
+  for (auto& [name, t] : policy_->named_params()) params.push_back(t);
+  adam_ = std::make_unique<AdamW>(params, cfg_.optimizer);
+  {
+    auto options = cfg_.estimator;
+    const auto name = options["name"].get<std::string>();
+    options.erase("name");
+    estimator_ = estimators::make_estimator(name, options);
+  }
+  learner_ = std::make_unique<PolicyAgent>(policy_, false, "learner");
+  eval_agent_ = std::make_unique<PolicyAgent>(policy_, cfg_.eval.greedy, "learner");
+
+  // The fixed schedule of one step: episodes per (game, seat).
+  for (int s = 0; s < slots_->size(); ++s) {
+    const auto& game = *slots_->game(s);
+    const int n = game.num_players();
+    if (n > kMaxSeats) throw Error(game.to_string() + ": training supports at most 64 players");
+    const int episodes = cfg_.games[s].episodes;
+    if (cfg_.mode == "self_play") {
+      for (int e = 0; e < episodes; ++e) {
+        Planned p{s, std::vector<int>(n, 0), {}};
+        for (int q = 0; q < n; ++q) p.learner_seats.push_back(q);
+        schedule_.push_back(p);
+      }
+    } else {
+      const std::string spec = cfg_.games[s].opponent.empty() ? cfg_.opponent : cfg_.games[s].opponent;
+      opponents_.push_back(make_agent(spec));
+      opponents_.back()->prepare(game);
+      for (int seat = 0; seat < n; ++seat)
+        for (int e = 0; e < episodes; ++e) {
+          Planned p{s, std::vector<int>(n, 1 + s), {seat}};
+          p.seats[seat] = 0;
+          schedule_.push_back(p);
+        }
+    }
+    horizon_ = std::max(horizon_, static_cast<double>(game.max_game_length()));
+  }
+  if (cfg_.ppo.norm_horizon > 0) horizon_ = cfg_.ppo.norm_horizon;
+  total_optimizer_steps_ = static_cast<std::int64_t>(cfg_.steps) * cfg_.ppo.epochs * cfg_.ppo.minibatches;
+
+  // Evaluation: exact exploitability where the game is two-player zero-sum and small, and opponents.
+  for (int s = 0; s < slots_->size(); ++s) {
+    const auto& game = slots_->game(s);
+    std::unique_ptr<GameTree> tree;
+    const auto u = game->type().utility;
+    if (cfg_.eval.exploitability && game->num_players() == 2 &&
+        (u == Utility::kZeroSum || u == Utility::kConstantSum)) {
+      try {
+        tree = std::make_unique<GameTree>(GameTree::build(game, cfg_.eval.max_tree_nodes));
+      } catch (const Error&) {
+        tree.reset();  // too large: no exact exploitability for this game
+      }
+    }
+    trees_.push_back(std::move(tree));
+    eval_opponents_.emplace_back();
+    if (!cooperative(*game))
+      for (const auto& spec : cfg_.eval.opponents) {
+        eval_opponents_.back().push_back(make_agent(spec));
+        eval_opponents_.back().back()->prepare(*game);
+      }
+  }
+
+  // CSV columns: fixed training metrics, returns per game and seat, then evaluation metrics.
+  columns_ = {"step", "games", "turns", "games_per_s", "seconds", "loss", "pg_loss", "kl", "entropy", "clip_frac",
+              "approx_kl", "grad_norm", "lr", "adv_mean", "adv_std"};
+  for (int s = 0; s < slots_->size(); ++s)
+    for (int p = 0; p < slots_->game(s)->num_players(); ++p)
+      columns_.push_back("return/" + slots_->names()[s] + "/p" + std::to_string(p));
+  for (int s = 0; s < slots_->size(); ++s) {
+    const auto& name = slots_->names()[s];
+    if (trees_[s]) columns_.push_back("exploitability/" + name);
+    if (cooperative(*slots_->game(s))) columns_.push_back("eval/" + name + "/self_play/return");
+    for (const auto& spec : cfg_.eval.opponents) {
+      if (cooperative(*slots_->game(s))) break;
+      for (int p = 0; p < slots_->game(s)->num_players(); ++p)
+        for (const char* what : {"return", "win", "loss"})
+          columns_.push_back("eval/" + name + "/" + spec + "/p" + std::to_string(p) + "/" + what);
+    }
+  }
+}
+
+void Trainer::start_fresh() {
+  if (fs::exists(out_ / "latest.json"))
+    throw Error("'" + out_.string() + "' already holds a training run; continue it with --resume or choose another --out");
+  fs::create_directories(out_ / "checkpoints");
+  store_ = std::make_unique<Store>(opt_.db_path);
+  run_id_ = store_->create_run("train", cfg_.to_json().dump(), cfg_.seed);
+  write_json_atomic(out_ / "config.json", cfg_.to_json());
+  std::ofstream csv(out_ / "metrics.csv", std::ios::trunc);
+  for (size_t i = 0; i < columns_.size(); ++i) csv << (i ? "," : "") << csv_field(columns_[i]);
+  csv << "\n";
+  step_ = 0;
+}
+
+void Trainer::resume() {
+  const auto dir = fs::path(resolve_checkpoint_dir(out_.string()));
+  const auto state = read_json(dir / "state.json");
+  const int step = state.at("step").get<int>();
+  run_id_ = state.at("run_id").get<std::int64_t>();
+  store_ = std::make_unique<Store>(opt_.db_path);
+  auto run = store_->run(run_id_);
+  if (!run || run->kind != "train")
+    throw Error("--resume: run " + std::to_string(run_id_) + " of '" + out_.string() + "' is not in '" + opt_.db_path +
+                "' (pass the --db the run was started with)");
+  store_->truncate_run(run_id_, static_cast<std::int64_t>(step) * static_cast<std::int64_t>(schedule_.size()), step);
+  load_parameters(*policy_, (dir / "model.safetensors").string());
+  load_trainer_tensors(*ref_, *adam_, *policy_, (dir / "trainer.safetensors").string());
+  estimator_->load_state(state.at("estimator_state"));
+  // Forget metric rows written after the checkpoint.
+  std::ifstream in(out_ / "metrics.csv");
+  std::vector<std::string> keep;
+  for (std::string line; std::getline(in, line);) {
+    if (keep.empty()) {
+      keep.push_back(line);
+      continue;
+    }
+    const int row_step = std::atoi(line.substr(0, line.find(',')).c_str());
+    if (row_step <= step) keep.push_back(line);
+  }
+  in.close();
+  std::ofstream out(out_ / "metrics.csv", std::ios::trunc);
+  for (const auto& l : keep) out << l << "\n";
+  step_ = step;
+}
+
+Metrics Trainer::train_step(int step) {
+  Metrics m;
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::uint64_t step_seed = derive_seed(cfg_.seed, static_cast<std::uint64_t>(step));
+  const std::int64_t first_idx = static_cast<std::int64_t>(step - 1) * static_cast<std::int64_t>(schedule_.size());
+
+  // Rollouts.
+  std::vector<PlannedMatch> planned;
+  std::vector<MatchJob> jobs(schedule_.size());
+  for (size_t k = 0; k < schedule_.size(); ++k) {
+    auto& j = jobs[k];
+    j.idx = first_idx + static_cast<std::int64_t>(k);
+    j.game = slots_->game(schedule_[k].slot);
+    j.seats = schedule_[k].seats;
+    j.seed = derive_seed(step_seed, k);
+    if (cfg_.store_turns) {
+      PlannedMatch pm{j.idx, slots_->names()[schedule_[k].slot], j.seed, {}};
+      for (int a : j.seats) pm.seat_agent_ids.push_back(a == 0 ? learner_agent_id_ : opponent_ids_[a - 1]);
+      planned.push_back(pm);
+    }
+  }
+  if (cfg_.store_turns) {
+    auto ids = store_->add_matches(run_id_, planned);
+    for (size_t k = 0; k < jobs.size(); ++k) jobs[k].match_id = ids[k];
+  }
+  std::vector<Agent*> agents{learner_.get()};
+  for (auto& o : opponents_) agents.push_back(o.get());
+  RunnerOptions ropt;
+  ropt.threads = 1;
+  ropt.max_in_flight = cfg_.max_in_flight;
+  ropt.invalid = InvalidActionPolicy::parse(cfg_.invalid, 0);
+  ropt.record_observations = cfg_.store_turns;
+  std::vector<MatchOutcome> outcomes(jobs.size());
+  {
+    std::unique_ptr<StoreWriter> writer;
+    if (cfg_.store_turns) writer = std::make_unique<StoreWriter>(*store_);
+    MatchRunner runner(agents, ropt);
+    runner.run(
+        jobs, [&](const MatchJob& j) { if (writer) writer->match_started(j.match_id); },
+        [&](MatchOutcome&& o) {
+          const size_t k = static_cast<size_t>(o.job->idx - first_idx);
+          if (writer) {
+            writer->check();
+            writer->match_completed({o.job->match_id, o.returns, o.outcome, o.turns});
+          }
+          outcomes[k] = std::move(o);
+        });
+    if (writer) writer->flush();
+  }
+  const double rollout_s = seconds_since(t0);
+
+  // Learner turns, features and the estimator's batch.
+  estimators::TurnBatchData data;
+  FeatureBatch features;
+  std::vector<std::int64_t> actions;
+  std::vector<std::int64_t> traj_of_row;
+  std::map<std::pair<int, int>, std::pair<double, int>> returns;  // (slot, seat) → (sum, count)
+  for (size_t k = 0; k < outcomes.size(); ++k) {
+    const auto& o = outcomes[k];
+    const auto& plan = schedule_[k];
+    for (Player p : plan.learner_seats) {
+      auto& r = returns[{plan.slot, p}];
+      r.first += o.returns[p];
+      r.second += 1;
+    }
+    auto turns = learner_turns(o.turns, o.returns, o.outcome == "normal", plan.learner_seats,
+                               cfg_.games[plan.slot].draw_bonus);
+    if (turns.empty()) continue;
+    std::map<int, const LearnerTurn*> at_ply;
+    for (const auto& t : turns) at_ply[t.ply] = &t;
+    auto state = slots_->game(plan.slot)->new_initial_state();
+    for (size_t ply = 0; ply < o.history.size(); ++ply) {
+      auto it = at_ply.find(static_cast<int>(ply));
+      if (it != at_ply.end()) {
+        const auto& t = *it->second;
+        features.add(*slots_, plan.slot, *state, t.seat);
+        actions.push_back(t.action);
+        const std::int64_t traj = (first_idx + static_cast<std::int64_t>(k)) * kMaxSeats + t.seat;
+        traj_of_row.push_back(traj);
+        data.add({traj, t.turn, t.reward, plan.slot, t.seat, 0, -1});
+      }
+      state->apply_action(o.history[ply]);
+    }
+  }
+  const std::int64_t rows = static_cast<std::int64_t>(actions.size());
+  auto est = estimator_->compute(data.view());
+
+  // PPO.
+  std::vector<std::int64_t> keep_rows;
+  for (std::int64_t r = 0; r < rows; ++r)
+    if (est.keep[r]) keep_rows.push_back(r);
+  const auto device = policy_->device();
+  torch::Tensor old_logp, ref_logp;
+  auto all_actions = torch::from_blob(actions.data(), {rows}, torch::kInt64).clone().to(device);
+  {
+    torch::NoGradGuard guard;
+    old_logp = policy_->log_probs(features).gather(1, all_actions.unsqueeze(1)).squeeze(1);
+    ref_logp = ref_->log_probs(features).gather(1, all_actions.unsqueeze(1)).squeeze(1);
+  }
+  std::vector<float> adv_f(est.advantage.begin(), est.advantage.end());
+  auto advantage = torch::from_blob(adv_f.data(), {rows}, torch::kFloat32).clone().to(device);
+  // Trajectories in first-row order; minibatches are contiguous chunks of a shuffled trajectory list.
+  std::vector<std::int64_t> trajs;
+  std::map<std::int64_t, std::vector<std::int64_t>> rows_of;
+  for (auto r : keep_rows) {
+    auto& v = rows_of[traj_of_row[r]];
+    if (v.empty()) trajs.push_back(traj_of_row[r]);
+    v.push_back(r);
+  }
+  PpoStats sum;
+  double grad_norm_sum = 0, lr = 0;
+  int updates = 0;
+  for (int epoch = 0; epoch < cfg_.ppo.epochs && !trajs.empty(); ++epoch) {
+    Rng rng(derive_seed(step_seed, kShuffleStream + static_cast<std::uint64_t>(epoch)));
+    auto order = trajs;
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.uniform_int(i)]);
+    const int mbs = std::min<int>(cfg_.ppo.minibatches, static_cast<int>(order.size()));
+    for (int b = 0; b < mbs; ++b) {
+      const size_t lo = order.size() * b / mbs, hi = order.size() * (b + 1) / mbs;
+      std::vector<std::int64_t> mb_rows, seq;
+      for (size_t i = lo; i < hi; ++i)
+        for (auto r : rows_of[order[i]]) {
+          mb_rows.push_back(r);
+          seq.push_back(order[i]);
+        }
+      auto mb = features.select(mb_rows);
+      auto idx = torch::from_blob(mb_rows.data(), {static_cast<std::int64_t>(mb_rows.size())}, torch::kInt64)
+                     .clone()
+                     .to(device);
+      auto w = agg_weights(seq, cfg_.ppo.aggregation, horizon_);
+      std::vector<float> wf(w.begin(), w.end());
+      PpoInputs in{all_actions.index_select(0, idx), old_logp.index_select(0, idx), ref_logp.index_select(0, idx),
+                   advantage.index_select(0, idx),
+                   torch::from_blob(wf.data(), {static_cast<std::int64_t>(wf.size())}, torch::kFloat32).clone().to(device)};
+      adam_->zero_grad();
+      PpoStats st;
+      auto lp = policy_->log_probs(mb);
+      auto loss = ppo_loss(lp, legal_mask(mb, device), in, cfg_.ppo, &st);
+      loss.backward();
+      std::vector<torch::Tensor> params;
+      for (auto& [name, t] : policy_->named_params()) params.push_back(t);
+      double gn = 0;
+      if (cfg_.optimizer.max_grad_norm > 0) {
+        gn = torch::nn::utils::clip_grad_norm_(params, cfg_.optimizer.max_grad_norm);
+      } else {
+        for (auto& p : params)
+          if (p.grad().defined()) gn += p.grad().pow(2).sum().item<double>();
+        gn = std::sqrt(gn);
+      }
+      lr = learning_rate(cfg_.optimizer, adam_->steps(), total_optimizer_steps_);
+      adam_->step(lr);
+      sum.loss += st.loss;
+      sum.pg_loss += st.pg_loss;
+      sum.kl += st.kl;
+      sum.entropy += st.entropy;
+      sum.clip_frac += st.clip_frac;
+      sum.approx_kl += st.approx_kl;
+      grad_norm_sum += gn;
+      ++updates;
+    }
+  }
+  // Policy shift per group (spo_single's forgetting): mean k3 of the new policy against the rollout policy.
+  if (rows > 0) {
+    torch::NoGradGuard guard;
+    auto new_logp = policy_->log_probs(features).gather(1, all_actions.unsqueeze(1)).squeeze(1);
+    auto d = new_logp - old_logp;
+    const double shift = (d.exp() - d - 1.0).mean().item<double>();
+    std::vector<std::int64_t> groups{0};
+    std::vector<double> div{shift};
+    estimator_->observe_policy_shift(groups, div);
+  }
+  if (cfg_.ppo.ref_update_every > 0 && step % cfg_.ppo.ref_update_every == 0) copy_parameters(*policy_, *ref_);
+
+  double adv_mean = 0, adv_sq = 0;
+  for (auto r : keep_rows) adv_mean += est.advantage[r];
+  if (!keep_rows.empty()) adv_mean /= static_cast<double>(keep_rows.size());
+  for (auto r : keep_rows) adv_sq += (est.advantage[r] - adv_mean) * (est.advantage[r] - adv_mean);
+  const double u = std::max(updates, 1);
+  m = {{"games", static_cast<double>(jobs.size())},
+       {"turns", static_cast<double>(rows)},
+       {"games_per_s", static_cast<double>(jobs.size()) / std::max(rollout_s, 1e-9)},
+       {"loss", sum.loss / u},
+       {"pg_loss", sum.pg_loss / u},
+       {"kl", sum.kl / u},
+       {"entropy", sum.entropy / u},
+       {"clip_frac", sum.clip_frac / u},
+       {"approx_kl", sum.approx_kl / u},
+       {"grad_norm", grad_norm_sum / u},
+       {"lr", lr},
+       {"adv_mean", adv_mean},
+       {"adv_std", keep_rows.size() > 1 ? std::sqrt(adv_sq / static_cast<double>(keep_rows.size() - 1)) : 0.0}};
+  for (const auto& [key, r] : returns)
+    m.emplace_back("return/" + slots_->names()[key.first] + "/p" + std::to_string(key.second), r.first / r.second);
+  return m;
+}
+
+Metrics Trainer::evaluate(int step) {
+  Metrics m;
+  for (int s = 0; s < slots_->size(); ++s) {
+    const auto& name = slots_->names()[s];
+    const auto& game = slots_->game(s);
+    if (trees_[s]) {
+      const auto& tree = *trees_[s];
+      std::vector<std::unique_ptr<State>> states;
+      std::vector<const State*> ptrs;
+      std::vector<Player> players;
+      for (const auto& I : tree.infosets()) {
+        states.push_back(replay(*game, tree.history_of(I.nodes.front())));
+        ptrs.push_back(states.back().get());
+        players.push_back(I.player);
+      }
+      auto probs = learner_->probabilities(ptrs, players);
+      std::vector<double> flat(tree.num_infoset_actions(), 0.0);
+      for (size_t i = 0; i < tree.infosets().size(); ++i) {
+        const auto& I = tree.infosets()[i];
+        for (size_t k = 0; k < I.actions.size(); ++k) flat[I.offset + k] = probs[i][k];
+      }
+      m.emplace_back("exploitability/" + name, exploitability(tree, flat));
+    }
+    // Matches against each opponent in each seat (competitive), or self-play (cooperative); common seeds across
+    // evaluations so that successive figures differ by the policy only.
+    auto play = [&](std::vector<Agent*> agents, const std::vector<int>& seats, std::uint64_t stream) {
+      std::vector<MatchJob> jobs(static_cast<size_t>(cfg_.eval.episodes));
+      for (size_t k = 0; k < jobs.size(); ++k) {
+        jobs[k].idx = static_cast<std::int64_t>(k);
+        jobs[k].game = game;
+        jobs[k].seats = seats;
+        jobs[k].seed = derive_seed(derive_seed(cfg_.seed ^ kEvalStream, stream), k);
+      }
+      RunnerOptions ropt;
+      ropt.threads = 1;
+      ropt.max_in_flight = cfg_.max_in_flight;
+      ropt.invalid = InvalidActionPolicy::parse(cfg_.invalid, 0);
+      ropt.record_observations = false;
+      std::vector<std::vector<double>> rets;
+      MatchRunner(agents, ropt).run(jobs, [](const MatchJob&) {}, [&](MatchOutcome&& o) { rets.push_back(o.returns); });
+      return rets;
+    };
+    if (cooperative(*game)) {
+      auto rets = play({eval_agent_.get()}, std::vector<int>(game->num_players(), 0), 1000 + s);
+      double total = 0;
+      for (auto& r : rets) total += r[0];
+      m.emplace_back("eval/" + name + "/self_play/return", total / static_cast<double>(rets.size()));
+      continue;
+    }
+    for (size_t o = 0; o < eval_opponents_[s].size(); ++o) {
+      for (int seat = 0; seat < game->num_players(); ++seat) {
+        std::vector<int> seats(game->num_players(), 1);
+        seats[seat] = 0;
+        auto rets = play({eval_agent_.get(), eval_opponents_[s][o].get()}, seats,
+                         static_cast<std::uint64_t>(s) * 10007 + o * 101 + seat);
+        double total = 0, win = 0, loss = 0;
+        for (auto& r : rets) {
+          total += r[seat];
+          double best_other = -1e300;
+          for (int q = 0; q < game->num_players(); ++q)
+            if (q != seat) best_other = std::max(best_other, r[q]);
+          win += r[seat] > best_other;
+          loss += r[seat] < best_other;
+        }
+        const double n = static_cast<double>(rets.size());
+        const std::string key = "eval/" + name + "/" + cfg_.eval.opponents[o] + "/p" + std::to_string(seat);
+        m.emplace_back(key + "/return", total / n);
+        m.emplace_back(key + "/win", win / n);
+        m.emplace_back(key + "/loss", loss / n);
+      }
+    }
+  }
+  (void)step;
+  return m;
+}
+
+void Trainer::save_checkpoint(int step) {
+  const auto rel = strf("checkpoints/step-%08d", step);
+  const auto dir = out_ / rel;
+  fs::create_directories(dir);
+  save_model(*policy_, (dir / "model.safetensors").string());
+  save_trainer_tensors(*ref_, *adam_, *policy_, (dir / "trainer.safetensors").string());
+  write_json_atomic(dir / "state.json", {{"step", step},
+                                         {"run_id", run_id_},
+                                         {"optimizer_steps", adam_->steps()},
+                                         {"estimator_state", estimator_->save_state()},
+                                         {"config", cfg_.to_json()}});
+  write_json_atomic(out_ / "latest.json", {{"step", step}, {"path", rel}});
+  store_->add_checkpoint(run_id_, step, fs::absolute(dir).string());
+}
+
+void Trainer::write_metrics(int step, const Metrics& m) {
+  store_->write_metrics(run_id_, step, m);
+  std::map<std::string, double> by_key(m.begin(), m.end());
+  std::ofstream csv(out_ / "metrics.csv", std::ios::app);
+  csv << step;
+  for (size_t i = 1; i < columns_.size(); ++i) {
+    csv << ",";
+    auto it = by_key.find(columns_[i]);
+    if (it != by_key.end()) csv << strf("%.9g", it->second);
+  }
+  csv << "\n";
+}
+
+void Trainer::progress(int step, const Metrics& m, double secs) {
+  if (!opt_.progress) return;
+  std::map<std::string, double> v(m.begin(), m.end());
+  std::string line = strf("step %5d/%d", step, cfg_.steps);
+  if (v.count("games"))
+    line += strf("  %7.0f games/s  loss %+.4f  kl %.4f  entropy %.3f", v["games_per_s"], v["loss"], v["kl"],
+                    v["entropy"]);
+  for (int s = 0; s < slots_->size(); ++s) {
+    std::string ret;
+    for (int p = 0; p < slots_->game(s)->num_players(); ++p) {
+      auto it = v.find("return/" + slots_->names()[s] + "/p" + std::to_string(p));
+      if (it != v.end()) ret += strf(" %+.3f", it->second);
+    }
+    if (!ret.empty()) line += "  " + slots_->game(s)->type().short_name + ret;
+    auto e = v.find("exploitability/" + slots_->names()[s]);
+    if (e != v.end()) line += strf("  exploitability %.4f", e->second);
+    auto sp = v.find("eval/" + slots_->names()[s] + "/self_play/return");
+    if (sp != v.end()) line += strf("  self-play score %.3f", sp->second);
+    for (const auto& spec : cfg_.eval.opponents)
+      for (int p = 0; p < slots_->game(s)->num_players(); ++p) {
+        auto it = v.find("eval/" + slots_->names()[s] + "/" + spec + "/p" + std::to_string(p) + "/loss");
+        if (it != v.end()) line += strf("  vs %s p%d loss %.3f", spec.c_str(), p, it->second);
+      }
+  }
+  line += strf("  (%.1f s)", secs);
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
+
+TrainResult Trainer::run() {
+  if (opt_.out_dir.empty()) throw Error("--out DIR is required: the run directory for checkpoints and metrics");
+  out_ = fs::path(opt_.out_dir);
+  TrainConfig cfg;
+  if (opt_.resume) {
+    const auto dir = fs::path(resolve_checkpoint_dir(out_.string()));
+    const auto stored = read_json(dir / "state.json").at("config");
+    cfg = parse_train_config(stored, (dir / "state.json").string());
+    if (!opt_.config_path.empty()) {
+      auto given = load_train_config(opt_.config_path);
+      if (given.to_json() != stored)
+        throw Error("--resume: " + opt_.config_path + " differs from the configuration of the run in '" +
+                    out_.string() + "' (" + (out_ / "config.json").string() + "); resume without CONFIG or with that one");
+    }
+  } else {
+    if (opt_.config_path.empty()) throw Error("CONFIG is required (a JSON training configuration)");
+    cfg = load_train_config(opt_.config_path);
+  }
+  setup(cfg);
+  if (opt_.resume) resume();
+  else start_fresh();
+  learner_agent_id_ = store_->agent_id("learner(run=" + std::to_string(run_id_) + ")");
+  for (auto& o : opponents_) opponent_ids_.push_back(store_->agent_id(o->spec()));
+  result_.run_id = run_id_;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto record_eval = [&](const Metrics& e, bool first) {
+    for (const auto& [k, v] : e) {
+      if (first) result_.first_eval[k] = v;
+      result_.last_eval[k] = v;
+    }
+  };
+  if (!opt_.resume) {
+    auto e = evaluate(0);
+    record_eval(e, true);
+    write_metrics(0, e);
+    progress(0, e, seconds_since(t0));
+    save_checkpoint(0);
+  }
+  const int last = opt_.until_step > 0 ? std::min(opt_.until_step, cfg_.steps) : cfg_.steps;
+  while (step_ < last) {
+    const int step = ++step_;
+    auto ts = std::chrono::steady_clock::now();
+    auto m = train_step(step);
+    const bool eval_now = step == cfg_.steps || (cfg_.eval.every > 0 && step % cfg_.eval.every == 0);
+    if (eval_now) {
+      auto e = evaluate(step);
+      record_eval(e, result_.first_eval.empty());
+      m.insert(m.end(), e.begin(), e.end());
+    }
+    m.emplace_back("seconds", seconds_since(ts));
+    write_metrics(step, m);
+    progress(step, m, seconds_since(t0));
+    if (step == last || (cfg_.checkpoint_every > 0 && step % cfg_.checkpoint_every == 0)) save_checkpoint(step);
+  }
+  result_.step = step_;
+  result_.finished = step_ >= cfg_.steps;
+  if (result_.finished) store_->finish_run(run_id_);
+  return result_;
+}
+
+}  // namespace
+
+TrainResult run_train(const TrainOptions& options) { return Trainer(options).run(); }
+
+}  // namespace arena::trainer
