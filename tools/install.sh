@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config
   catch2 libboost-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libcli11-dev libfmt-dev libbenchmark-dev
-  python3 python3-venv
+  python3 python3-venv gnuplot-nox
 )
 
 missing=()
@@ -27,20 +27,23 @@ else
   echo "install.sh: Debian packages present"
 fi
 
-# The differential tests against OpenSpiel (tests/openspiel/, label `openspiel`) and tools/bench_vs_openspiel.py use a
-# project-local virtual environment .venv with pyspiel. Without it those tests skip; the rest of Arena does not need it.
+# A project-local virtual environment .venv holds what comes from PyPI:
+#   torch 2.11.0   LibTorch for the trainer (tools/build.sh points CMake at it); the GPU machine has the same version
+#   open_spiel     pyspiel for the differential tests (tests/openspiel/, label `openspiel`) and bench vs-openspiel
+#   safetensors    reads Arena's checkpoints back in the format's reference implementation (label `torch` tests)
+# Without torch, Arena builds without the trainer; without pyspiel or safetensors those tests skip.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.venv"
-if "$venv/bin/python" -c "import pyspiel, numpy" 2>/dev/null; then
-  echo "install.sh: .venv with open_spiel present"
+pip_packages=("torch==2.11.0" "open_spiel==2.0.2" numpy safetensors)
+if "$venv/bin/python" -c "import torch, pyspiel, numpy, safetensors; assert torch.__version__.startswith('2.11.0')" 2>/dev/null; then
+  echo "install.sh: .venv with torch, open_spiel and safetensors present"
 else
-  echo "install.sh: creating .venv with open_spiel 2.0.2 and numpy"
+  echo "install.sh: filling .venv with ${pip_packages[*]}"
   if [[ ! -x "$venv/bin/python" ]]; then
     rm -rf "$venv"
     /usr/bin/python3 -m venv "$venv"
   fi
-  if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check "open_spiel==2.0.2" numpy \
-      || ! "$venv/bin/python" -c "import pyspiel, numpy"; then
-    echo "install.sh: warning: open_spiel could not be installed into .venv; the openspiel tests will skip" >&2
+  if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check "${pip_packages[@]}"; then
+    echo "install.sh: warning: pip could not install every package into .venv; what is missing is skipped" >&2
   fi
 fi

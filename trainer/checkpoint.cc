@@ -77,7 +77,13 @@ std::shared_ptr<Policy> load_model(const std::string& file) {
 
 void load_parameters(Policy& policy, const std::string& file, const std::string& prefix) {
   auto f = read_safetensors(file);
-  for (auto& [name, t] : policy.named_params()) from_bytes(need(f, prefix + name, file), t, prefix + name, file);
+  auto params = policy.named_params();
+  size_t in_file = 0;
+  for (const auto& [name, t] : f.tensors) in_file += name.rfind(prefix, 0) == 0;
+  if (in_file != params.size())
+    throw Error(file + " holds " + std::to_string(in_file) + " parameter tensors, the policy has " +
+                std::to_string(params.size()) + ": another architecture");
+  for (auto& [name, t] : params) from_bytes(need(f, prefix + name, file), t, prefix + name, file);
 }
 
 void save_trainer_tensors(Policy& ref, AdamW& adam, Policy& policy, const std::string& file) {

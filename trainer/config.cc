@@ -91,6 +91,8 @@ TrainConfig parse_train_config(const nlohmann::json& j, const std::string& where
   if (c.ppo.dual_clip != 0.0 && c.ppo.dual_clip <= 1.0) pp.fail("dual_clip", "0 (off) or a number > 1", c.ppo.dual_clip);
   c.ppo.kl_coef = pp.number("kl_coef", 0.2, 0.0, 1e6);
   c.ppo.kl_clamp = pp.number("kl_clamp", 10.0, 0.0, 1e6);
+  c.ppo.kl_coef_final = pp.number("kl_coef_final", -1.0, -1.0, 1e6);
+  c.ppo.kl_estimator = pp.choice("kl_estimator", "k3", {"k3", "full"});
   c.ppo.entropy_coef = pp.number("entropy_coef", 0.0, -1e6, 1e6);
   c.ppo.epochs = static_cast<int>(pp.integer("epochs", 1, 1, 1000));
   c.ppo.minibatches = static_cast<int>(pp.integer("minibatches", 4, 1, 1'000'000));
@@ -101,7 +103,8 @@ TrainConfig parse_train_config(const nlohmann::json& j, const std::string& where
   pp.finish();
 
   auto o = r.object("optimizer");
-  c.optimizer.lr = o.number("lr", 1e-3, 0.0, 10.0);
+  c.optimizer.name = o.choice("name", "adamw", {"adamw", "sgd"});
+  c.optimizer.lr = o.number("lr", 1e-3, 0.0, 100.0);
   auto betas = o.numbers("betas", {0.9, 0.95}, 0.0, 0.999999);
   if (betas.size() != 2) o.fail("betas", "two numbers in [0, 1)", betas);
   c.optimizer.beta1 = betas[0];
@@ -167,6 +170,8 @@ nlohmann::json TrainConfig::to_json() const {
         {"dual_clip", ppo.dual_clip},
         {"kl_coef", ppo.kl_coef},
         {"kl_clamp", ppo.kl_clamp},
+        {"kl_coef_final", ppo.kl_coef_final},
+        {"kl_estimator", ppo.kl_estimator},
         {"entropy_coef", ppo.entropy_coef},
         {"epochs", ppo.epochs},
         {"minibatches", ppo.minibatches},
@@ -174,7 +179,8 @@ nlohmann::json TrainConfig::to_json() const {
         {"norm_horizon", ppo.norm_horizon},
         {"ref_update_every", ppo.ref_update_every}}},
       {"optimizer",
-       {{"lr", optimizer.lr},
+       {{"name", optimizer.name},
+        {"lr", optimizer.lr},
         {"betas", {optimizer.beta1, optimizer.beta2}},
         {"eps", optimizer.eps},
         {"weight_decay", optimizer.weight_decay},

@@ -30,6 +30,8 @@ struct PpoConfig {
   double dual_clip = 1.4;          // c of dual-clip for negative advantages; 0 = off (else > 1)
   double kl_coef = 0.2;            // k3 KL to the reference policy
   double kl_clamp = 10.0;          // |k3| clamp per turn
+  double kl_coef_final = -1;       // anneal kl_coef linearly to this over the run's steps (< 0: no annealing)
+  std::string kl_estimator = "k3"; // k3 (MARS: on the sampled action) | full (exact KL over the legal actions)
   double entropy_coef = 0.0;
   int epochs = 1;
   int minibatches = 4;             // optimizer steps per epoch; minibatches hold whole trajectories
@@ -40,6 +42,7 @@ struct PpoConfig {
 };
 
 struct OptimizerConfig {
+  std::string name = "adamw";      // adamw | sgd (plain gradient steps: p ← p − lr·wd·p − lr·g)
   double lr = 1e-3;
   double beta1 = 0.9, beta2 = 0.95;
   double eps = 1e-8;

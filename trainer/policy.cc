@@ -205,28 +205,15 @@ void AdamW::step(double lr) {
     if (!p.grad().defined()) continue;
     const auto& g = p.grad();
     if (config_.weight_decay > 0) p.mul_(1.0 - lr * config_.weight_decay);
+    if (config_.name == "sgd") {
+      p.add_(g, -lr);
+      continue;
+    }
     m_[i].mul_(b1).add_(g, 1.0 - b1);
     v_[i].mul_(b2).addcmul_(g, g, 1.0 - b2);
     auto denom = (v_[i] / c2).sqrt_().add_(config_.eps);
     p.addcdiv_(m_[i], denom, -lr / c1);
   }
-}
-
-std::vector<double> agg_weights(const std::vector<std::int64_t>& sequence, const std::string& mode, double horizon) {
-  const size_t n = sequence.size();
-  std::vector<double> w(n, 0.0);
-  if (n == 0) return w;
-  std::map<std::int64_t, int> len;
-  for (auto s : sequence) ++len[s];
-  const double S = static_cast<double>(len.size());
-  for (size_t i = 0; i < n; ++i) {
-    if (mode == "token-mean") w[i] = 1.0 / static_cast<double>(n);
-    else if (mode == "seq-mean-token-mean") w[i] = 1.0 / (S * len[sequence[i]]);
-    else if (mode == "seq-mean-token-sum") w[i] = 1.0 / S;
-    else if (mode == "seq-mean-token-sum-norm") w[i] = 1.0 / (S * horizon);
-    else throw Error("unknown aggregation '" + mode + "'");
-  }
-  return w;
 }
 
 torch::Tensor ppo_loss(const torch::Tensor& log_probs, const torch::Tensor& mask, const PpoInputs& in,
@@ -237,8 +224,14 @@ torch::Tensor ppo_loss(const torch::Tensor& log_probs, const torch::Tensor& mask
   const auto& A = in.advantage;
   auto pg = torch::max(-A * ratio, -A * torch::clamp(ratio, 1.0 - c.clip, 1.0 + c.clip));
   if (c.dual_clip > 0) pg = torch::where(A < 0, torch::min(pg, -c.dual_clip * A), pg);
-  auto d = in.ref_logp - logp;
-  auto kl = torch::clamp(d.exp() - d - 1.0, -c.kl_clamp, c.kl_clamp);
+  torch::Tensor kl;
+  if (c.kl_estimator == "full") {
+    auto terms = log_probs.exp() * (log_probs - in.ref_logp);
+    kl = torch::where(mask, terms, torch::zeros_like(terms)).sum(1);
+  } else {
+    auto d = in.ref_logp - logp;
+    kl = torch::clamp(d.exp() - d - 1.0, -c.kl_clamp, c.kl_clamp);
+  }
   auto ent = masked_entropy(log_probs, mask);
   auto agg = [&](const torch::Tensor& x) { return (x * in.weight).sum(); };
   auto pg_loss = agg(pg), kl_loss = agg(kl), ent_mean = agg(ent);

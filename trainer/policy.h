@@ -19,6 +19,7 @@
 
 #include <torch/torch.h>
 
+#include "trainer/aggregation.h"
 #include "trainer/config.h"
 #include "trainer/features.h"
 
@@ -63,6 +64,7 @@ void copy_parameters(Policy& from, Policy& to);
 
 // AdamW with decoupled weight decay, written out so its state is plain tensors (exactly checkpointable):
 //   m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  p ← p − lr·wd·p − lr · (m/(1−β1^t)) / (√(v/(1−β2^t)) + ε)
+// With optimizer.name = sgd it takes plain steps p ← p − lr·wd·p − lr·g (its moments stay zero).
 class AdamW {
  public:
   AdamW(std::vector<torch::Tensor> params, const OptimizerConfig& config);
@@ -82,21 +84,21 @@ class AdamW {
 // The PPO objective over one minibatch of turns.
 //   ratio = exp(logp − old_logp); pg = max(−A·ratio, −A·clip(ratio, 1−ε, 1+ε));
 //   dual-clip (c > 1): pg = min(pg, −c·A) where A < 0;
-//   k3 = exp(ref − logp) − (ref − logp) − 1, clamped to ±kl_clamp;
+//   k3 = exp(ref − logp) − (ref − logp) − 1, clamped to ±kl_clamp (kl_estimator k3, MARS), or the exact
+//   KL(π‖ref) = Σ_a π(a)(log π(a) − log ref(a)) over the legal actions of the turn (kl_estimator full);
 //   loss = agg(pg) + kl_coef·agg(k3) − entropy_coef·agg(H)
 // agg over turns with per-row weights: token-mean 1/N; seq-mean-token-mean 1/(S·len(seq)); seq-mean-token-sum 1/S;
 // seq-mean-token-sum-norm 1/(S·horizon), S = trajectories in the minibatch (a trajectory is a "sequence").
 struct PpoInputs {
   torch::Tensor actions;    // long [N]
   torch::Tensor old_logp;   // [N]
-  torch::Tensor ref_logp;   // [N]
+  torch::Tensor ref_logp;   // [N] (k3), or [N, A] log-probabilities of every action (full)
   torch::Tensor advantage;  // [N]
   torch::Tensor weight;     // [N] aggregation weights (see agg_weights)
 };
 struct PpoStats {
   double loss = 0, pg_loss = 0, kl = 0, entropy = 0, clip_frac = 0, approx_kl = 0;
 };
-std::vector<double> agg_weights(const std::vector<std::int64_t>& sequence, const std::string& mode, double horizon);
 torch::Tensor ppo_loss(const torch::Tensor& log_probs, const torch::Tensor& mask, const PpoInputs& in,
                        const PpoConfig& config, PpoStats* stats);
 

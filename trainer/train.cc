@@ -362,7 +362,8 @@ Metrics Trainer::train_step(int step) {
   {
     torch::NoGradGuard guard;
     old_logp = policy_->log_probs(features).gather(1, all_actions.unsqueeze(1)).squeeze(1);
-    ref_logp = ref_->log_probs(features).gather(1, all_actions.unsqueeze(1)).squeeze(1);
+    ref_logp = ref_->log_probs(features);
+    if (cfg_.ppo.kl_estimator == "k3") ref_logp = ref_logp.gather(1, all_actions.unsqueeze(1)).squeeze(1);
   }
   std::vector<float> adv_f(est.advantage.begin(), est.advantage.end());
   auto advantage = torch::from_blob(adv_f.data(), {rows}, torch::kFloat32).clone().to(device);
@@ -402,7 +403,10 @@ Metrics Trainer::train_step(int step) {
       adam_->zero_grad();
       PpoStats st;
       auto lp = policy_->log_probs(mb);
-      auto loss = ppo_loss(lp, legal_mask(mb, device), in, cfg_.ppo, &st);
+      PpoConfig ppo = cfg_.ppo;
+      if (ppo.kl_coef_final >= 0)
+        ppo.kl_coef += (ppo.kl_coef_final - ppo.kl_coef) * static_cast<double>(step - 1) / std::max(1, cfg_.steps - 1);
+      auto loss = ppo_loss(lp, legal_mask(mb, device), in, ppo, &st);
       loss.backward();
       std::vector<torch::Tensor> params;
       for (auto& [name, t] : policy_->named_params()) params.push_back(t);
@@ -609,8 +613,12 @@ TrainResult Trainer::run() {
                     out_.string() + "' (" + (out_ / "config.json").string() + "); resume without CONFIG or with that one");
     }
   } else {
-    if (opt_.config_path.empty()) throw Error("CONFIG is required (a JSON training configuration)");
-    cfg = load_train_config(opt_.config_path);
+    if (!opt_.config_text.empty()) {
+      cfg = parse_train_config(nlohmann::json::parse(opt_.config_text), "<embedded>");
+    } else {
+      if (opt_.config_path.empty()) throw Error("CONFIG is required (a JSON training configuration)");
+      cfg = load_train_config(opt_.config_path);
+    }
   }
   setup(cfg);
   if (opt_.resume) resume();
@@ -645,7 +653,7 @@ TrainResult Trainer::run() {
     }
     m.emplace_back("seconds", seconds_since(ts));
     write_metrics(step, m);
-    progress(step, m, seconds_since(t0));
+    if (eval_now || step % std::max(1, opt_.progress_every) == 0) progress(step, m, seconds_since(t0));
     if (step == last || (cfg_.checkpoint_every > 0 && step % cfg_.checkpoint_every == 0)) save_checkpoint(step);
   }
   result_.step = step_;

@@ -10,12 +10,14 @@ namespace arena::trainer {
 
 struct TrainOptions {
   std::string config_path;       // may be empty when resuming (the run's stored configuration is used)
+  std::string config_text;       // alternatively, the configuration itself (JSON text), named "<embedded>" in errors
   std::string db_path = "arena.db";
   std::string out_dir;           // the run directory (checkpoints, metrics.csv)
   bool resume = false;           // continue the run in out_dir from its latest checkpoint
   int until_step = 0;            // stop after this step (checkpointed) without finishing the run; 0 = run to the end
   std::string device;            // overrides the configuration's device
-  bool progress = true;          // one line per step on stdout
+  bool progress = true;          // progress lines on stdout
+  int progress_every = 1;        // a line every this many steps (evaluation steps always print)
 };
 
 struct TrainResult {

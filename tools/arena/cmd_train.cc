@@ -72,7 +72,7 @@ std::string quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
-    out += c == '_' ? std::string("\\\\_") : std::string(1, c);
+    out += c;
   }
   return out + "\"";
 }
