@@ -119,8 +119,8 @@ assert all(t.dtype.name == "float32" for t in tensors.values())
 assert tensors["in0.weight"].shape == (16, 11), tensors["in0.weight"].shape
 save_file(tensors, sys.argv[2], metadata=meta)
 PY
-  a=$("$arena" exploitability kuhn_poker --agent "policy(checkpoint=$ckpt)")
-  b=$("$arena" exploitability kuhn_poker --agent "policy(checkpoint=pywritten)")
+  a=$("$arena" exploitability kuhn_poker --agent "policy(checkpoint=$ckpt)" | grep -E "value|NashConv|^exploitability")
+  b=$("$arena" exploitability kuhn_poker --agent "policy(checkpoint=pywritten)" | grep -E "value|NashConv|^exploitability")
   [[ "$a" == "$b" ]] || fail "the Python-written copy plays differently: $a vs $b"
   echo "ok: checkpoints round-trip through PyPI safetensors"
 else
