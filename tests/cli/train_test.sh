@@ -89,8 +89,12 @@ expect_error "plot unknown metric" "has no metric" plot --db full.db --metrics n
 expect_error "checkpoint on another game" "cannot play" eval --agent "policy(checkpoint=runs/full)" --games leduc_poker --opponents random -n 2
 echo "ok: errors"
 
-"$arena" plot --db full.db --out curves.png > /dev/null
-[[ $(head -c 8 curves.png | od -An -c | tr -d ' ') == '211PNG\r\n032\n' ]] || fail "curves.png is not a PNG"
+if command -v gnuplot > /dev/null; then
+  "$arena" plot --db full.db --out curves.png > /dev/null
+  [[ $(head -c 8 curves.png | od -An -c | tr -d ' ') == '211PNG\r\n032\n' ]] || fail "curves.png is not a PNG"
+else
+  expect_error "plot without gnuplot" "gnuplot" plot --db full.db --out curves.png
+fi
 "$arena" eval --agent "policy(checkpoint=runs/full)" --games kuhn_poker --opponents random -n 20 > eval.txt
 grep -q "kuhn_poker" eval.txt || fail "eval output: $(cat eval.txt)"
 "$arena" exploitability kuhn_poker --agent "policy(checkpoint=runs/full/checkpoints/step-00000006)" > expl.txt

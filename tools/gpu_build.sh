@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# On the GPU machine (Ubuntu 24.04, CUDA 13, pip LibTorch 2.11, Catch2 v3, no sqlite3.h, no network): configures
+# against the pip LibTorch with CUDA on (sm_90), builds into build-gpu/, and runs the whole test suite, GPU-labelled
+# tests included. What the image lacks comes from .deps/ (tools/gpu_prepare.sh on the development machine).
+#   bash tools/gpu_build.sh [ctest arguments...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${ARENA_BUILD_DIR:-build-gpu}
+torch_cmake=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')
+args=(-DCMAKE_PREFIX_PATH="$torch_cmake" -DARENA_WITH_CUDA=ON -DCMAKE_BUILD_TYPE=Release)
+if [[ ! -f /usr/include/sqlite3.h ]]; then
+  [[ -f .deps/root/usr/include/sqlite3.h ]] || { echo "gpu_build.sh: no sqlite3.h; run tools/gpu_prepare.sh on the development machine and carry .deps" >&2; exit 1; }
+  runtime=$(ls /usr/lib/x86_64-linux-gnu/libsqlite3.so.0 2> /dev/null || true)
+  [[ -n $runtime ]] || { echo "gpu_build.sh: no libsqlite3.so.0 runtime" >&2; exit 1; }
+  args+=(-DSQLite3_INCLUDE_DIR="$PWD/.deps/root/usr/include" -DSQLite3_LIBRARY="$runtime")
+fi
+if ! command -v sqlite3 > /dev/null && [[ -x .deps/root/usr/bin/sqlite3 ]]; then
+  export PATH="$PWD/.deps/root/usr/bin:$PATH"
+fi
+cmake -S . -B "$build" -G Ninja "${args[@]}"
+cmake --build "$build" -j "$(nproc)"
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+ctest --test-dir "$build" -j 8 --output-on-failure "$@"
