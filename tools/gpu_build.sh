@@ -14,8 +14,8 @@ if [[ ! -f /usr/include/sqlite3.h ]]; then
   [[ -n $runtime ]] || { echo "gpu_build.sh: no libsqlite3.so.0 runtime" >&2; exit 1; }
   args+=(-DSQLite3_INCLUDE_DIR="$PWD/.deps/root/usr/include" -DSQLite3_LIBRARY="$runtime")
 fi
-if ! command -v sqlite3 > /dev/null && [[ -x .deps/root/usr/bin/sqlite3 ]]; then
-  export PATH="$PWD/.deps/root/usr/bin:$PATH"
+if ! command -v sqlite3 > /dev/null && [[ -x .deps/bin/sqlite3 ]]; then
+  export PATH="$PWD/.deps/bin:$PATH"
 fi
 cmake -S . -B "$build" -G Ninja "${args[@]}"
 cmake --build "$build" -j "$(nproc)"
