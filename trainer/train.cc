@@ -13,7 +13,6 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include "agents/tabular/best_response.h"
 #include "arena/runner.h"
 #include "arena/store.h"
 #include "games/api/params.h"
@@ -22,6 +21,7 @@
 #include "trainer/checkpoint.h"
 #include "trainer/config.h"
 #include "trainer/estimators/estimator.h"
+#include "trainer/evaluator.h"
 #include "trainer/policy_agent.h"
 #include "trainer/trajectory.h"
 
@@ -30,8 +30,6 @@ namespace fs = std::filesystem;
 namespace arena::trainer {
 namespace {
 
-using Metrics = std::vector<std::pair<std::string, double>>;
-constexpr std::uint64_t kEvalStream = 0xE7A1;
 constexpr std::uint64_t kShuffleStream = 0x5EED;
 constexpr std::int64_t kMaxSeats = 64;  // trajectory id = match idx × kMaxSeats + seat
 
@@ -76,8 +74,6 @@ nlohmann::json read_json(const fs::path& path) {
   }
 }
 
-bool cooperative(const Game& g) { return g.type().utility == Utility::kIdentical; }
-
 // One scheduled rollout match of a step.
 struct Planned {
   int slot = 0;
@@ -95,7 +91,12 @@ class Trainer {
   void start_fresh();
   void resume();
   Metrics train_step(int step);
-  Metrics evaluate(int step);
+  Metrics evaluate() {
+    return evaluator_->evaluate(*eval_agent_, [this](const std::vector<const State*>& states,
+                                                     const std::vector<Player>& players) {
+      return learner_->probabilities(states, players);
+    });
+  }
   void save_checkpoint(int step);
   void write_metrics(int step, const Metrics& m);
   void progress(int step, const Metrics& m, double secs);
@@ -114,8 +115,7 @@ class Trainer {
   std::vector<AgentPtr> opponents_;            // fixed_opponent mode: one per slot (agent index 1 + slot)
   std::vector<std::int64_t> opponent_ids_;
   std::vector<Planned> schedule_;              // the matches of every step
-  std::vector<std::unique_ptr<GameTree>> trees_;  // exact exploitability per slot (null when not applicable)
-  std::vector<std::vector<AgentPtr>> eval_opponents_;  // per slot, per configured opponent
+  std::unique_ptr<Evaluator> evaluator_;
   std::vector<std::string> columns_;
   std::int64_t total_optimizer_steps_ = 0;
   double horizon_ = 1;
@@ -180,27 +180,7 @@ void Trainer::setup(const TrainConfig& cfg) {
   if (cfg_.ppo.norm_horizon > 0) horizon_ = cfg_.ppo.norm_horizon;
   total_optimizer_steps_ = static_cast<std::int64_t>(cfg_.steps) * cfg_.ppo.epochs * cfg_.ppo.minibatches;
 
-  // Evaluation: exact exploitability where the game is two-player zero-sum and small, and opponents.
-  for (int s = 0; s < slots_->size(); ++s) {
-    const auto& game = slots_->game(s);
-    std::unique_ptr<GameTree> tree;
-    const auto u = game->type().utility;
-    if (cfg_.eval.exploitability && game->num_players() == 2 &&
-        (u == Utility::kZeroSum || u == Utility::kConstantSum)) {
-      try {
-        tree = std::make_unique<GameTree>(GameTree::build(game, cfg_.eval.max_tree_nodes));
-      } catch (const Error&) {
-        tree.reset();  // too large: no exact exploitability for this game
-      }
-    }
-    trees_.push_back(std::move(tree));
-    eval_opponents_.emplace_back();
-    if (!cooperative(*game))
-      for (const auto& spec : cfg_.eval.opponents) {
-        eval_opponents_.back().push_back(make_agent(spec));
-        eval_opponents_.back().back()->prepare(*game);
-      }
-  }
+  evaluator_ = std::make_unique<Evaluator>(cfg_, *slots_);
 
   // CSV columns: fixed training metrics, returns per game and seat, then evaluation metrics.
   columns_ = {"step", "games", "turns", "games_per_s", "seconds", "loss", "pg_loss", "kl", "entropy", "clip_frac",
@@ -208,17 +188,7 @@ void Trainer::setup(const TrainConfig& cfg) {
   for (int s = 0; s < slots_->size(); ++s)
     for (int p = 0; p < slots_->game(s)->num_players(); ++p)
       columns_.push_back("return/" + slots_->names()[s] + "/p" + std::to_string(p));
-  for (int s = 0; s < slots_->size(); ++s) {
-    const auto& name = slots_->names()[s];
-    if (trees_[s]) columns_.push_back("exploitability/" + name);
-    if (cooperative(*slots_->game(s))) columns_.push_back("eval/" + name + "/self_play/return");
-    for (const auto& spec : cfg_.eval.opponents) {
-      if (cooperative(*slots_->game(s))) break;
-      for (int p = 0; p < slots_->game(s)->num_players(); ++p)
-        for (const char* what : {"return", "win", "loss"})
-          columns_.push_back("eval/" + name + "/" + spec + "/p" + std::to_string(p) + "/" + what);
-    }
-  }
+  for (const auto& key : evaluator_->keys()) columns_.push_back(key);
 }
 
 void Trainer::start_fresh() {
@@ -465,82 +435,6 @@ Metrics Trainer::train_step(int step) {
   return m;
 }
 
-Metrics Trainer::evaluate(int step) {
-  Metrics m;
-  for (int s = 0; s < slots_->size(); ++s) {
-    const auto& name = slots_->names()[s];
-    const auto& game = slots_->game(s);
-    if (trees_[s]) {
-      const auto& tree = *trees_[s];
-      std::vector<std::unique_ptr<State>> states;
-      std::vector<const State*> ptrs;
-      std::vector<Player> players;
-      for (const auto& I : tree.infosets()) {
-        states.push_back(replay(*game, tree.history_of(I.nodes.front())));
-        ptrs.push_back(states.back().get());
-        players.push_back(I.player);
-      }
-      auto probs = learner_->probabilities(ptrs, players);
-      std::vector<double> flat(tree.num_infoset_actions(), 0.0);
-      for (size_t i = 0; i < tree.infosets().size(); ++i) {
-        const auto& I = tree.infosets()[i];
-        for (size_t k = 0; k < I.actions.size(); ++k) flat[I.offset + k] = probs[i][k];
-      }
-      m.emplace_back("exploitability/" + name, exploitability(tree, flat));
-    }
-    // Matches against each opponent in each seat (competitive), or self-play (cooperative); common seeds across
-    // evaluations so that successive figures differ by the policy only.
-    auto play = [&](std::vector<Agent*> agents, const std::vector<int>& seats, std::uint64_t stream) {
-      std::vector<MatchJob> jobs(static_cast<size_t>(cfg_.eval.episodes));
-      for (size_t k = 0; k < jobs.size(); ++k) {
-        jobs[k].idx = static_cast<std::int64_t>(k);
-        jobs[k].game = game;
-        jobs[k].seats = seats;
-        jobs[k].seed = derive_seed(derive_seed(cfg_.seed ^ kEvalStream, stream), k);
-      }
-      RunnerOptions ropt;
-      ropt.threads = 1;
-      ropt.max_in_flight = cfg_.max_in_flight;
-      ropt.invalid = InvalidActionPolicy::parse(cfg_.invalid, 0);
-      ropt.record_observations = false;
-      std::vector<std::vector<double>> rets;
-      MatchRunner(agents, ropt).run(jobs, [](const MatchJob&) {}, [&](MatchOutcome&& o) { rets.push_back(o.returns); });
-      return rets;
-    };
-    if (cooperative(*game)) {
-      auto rets = play({eval_agent_.get()}, std::vector<int>(game->num_players(), 0), 1000 + s);
-      double total = 0;
-      for (auto& r : rets) total += r[0];
-      m.emplace_back("eval/" + name + "/self_play/return", total / static_cast<double>(rets.size()));
-      continue;
-    }
-    for (size_t o = 0; o < eval_opponents_[s].size(); ++o) {
-      for (int seat = 0; seat < game->num_players(); ++seat) {
-        std::vector<int> seats(game->num_players(), 1);
-        seats[seat] = 0;
-        auto rets = play({eval_agent_.get(), eval_opponents_[s][o].get()}, seats,
-                         static_cast<std::uint64_t>(s) * 10007 + o * 101 + seat);
-        double total = 0, win = 0, loss = 0;
-        for (auto& r : rets) {
-          total += r[seat];
-          double best_other = -1e300;
-          for (int q = 0; q < game->num_players(); ++q)
-            if (q != seat) best_other = std::max(best_other, r[q]);
-          win += r[seat] > best_other;
-          loss += r[seat] < best_other;
-        }
-        const double n = static_cast<double>(rets.size());
-        const std::string key = "eval/" + name + "/" + cfg_.eval.opponents[o] + "/p" + std::to_string(seat);
-        m.emplace_back(key + "/return", total / n);
-        m.emplace_back(key + "/win", win / n);
-        m.emplace_back(key + "/loss", loss / n);
-      }
-    }
-  }
-  (void)step;
-  return m;
-}
-
 void Trainer::save_checkpoint(int step) {
   const auto rel = strf("checkpoints/step-%08d", step);
   const auto dir = out_ / rel;
@@ -634,7 +528,7 @@ TrainResult Trainer::run() {
     }
   };
   if (!opt_.resume) {
-    auto e = evaluate(0);
+    auto e = evaluate();
     record_eval(e, true);
     write_metrics(0, e);
     progress(0, e, seconds_since(t0));
@@ -647,7 +541,7 @@ TrainResult Trainer::run() {
     auto m = train_step(step);
     const bool eval_now = step == cfg_.steps || (cfg_.eval.every > 0 && step % cfg_.eval.every == 0);
     if (eval_now) {
-      auto e = evaluate(step);
+      auto e = evaluate();
       record_eval(e, result_.first_eval.empty());
       m.insert(m.end(), e.begin(), e.end());
     }
