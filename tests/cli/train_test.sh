@@ -65,6 +65,14 @@ diff <(deterministic runs/full/metrics.csv) <(deterministic runs/killed/metrics.
 diff <(turns full.db) <(turns killed.db) > /dev/null || fail "killed+resumed rollouts differ"
 echo "ok: kill -9 then --resume equals the uninterrupted run"
 
+# Same seed, same run, whatever the number of LibTorch threads.
+python3 -c "import json; c = json.load(open('kuhn.json')); c['threads'] = 2; json.dump(c, open('kuhn2.json', 'w'))"
+"$arena" train kuhn2.json --db two.db --out runs/two --quiet > /dev/null
+diff <(deterministic runs/full/metrics.csv) <(deterministic runs/two/metrics.csv) > /dev/null ||
+  fail "threads=2 changed the metrics"
+diff <(turns full.db) <(turns two.db) > /dev/null || fail "threads=2 changed the rollouts"
+echo "ok: 1 and 2 threads give the same run"
+
 # Errors: one line, exit 1, nothing written.
 expect_error() {
   local what=$1 pattern=$2
