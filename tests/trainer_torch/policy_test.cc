@@ -158,7 +158,7 @@ TEST_CASE("checkpoints: safetensors round trip restores the policy exactly", "[t
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("policy agent: decisions depend only on the seed; probabilities match the policy", "[torch][agent]") {
+TEST_CASE("policy agent: decisions depend only on the seed, probabilities match the policy", "[torch][agent]") {
   auto p = mlp({"tic_tac_toe"}, 5);
   PolicyAgent agent(p, false, "test");
   auto game = load_game("tic_tac_toe");

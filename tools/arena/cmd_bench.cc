@@ -14,6 +14,10 @@
 #include "tools/arena/commands.h"
 #include "arena/text_table.h"
 
+#ifdef ARENA_HAVE_CUDA_KERNELS
+#include "kernels/bench.h"
+#endif
+
 namespace arena::cli {
 namespace {
 
@@ -153,6 +157,17 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
   auto sseconds = std::make_shared<double>(2.0);
   solvers->add_option("--seconds", *sseconds, "Seconds per game")->check(CLI::PositiveNumber);
   commands.emplace_back(solvers, [=] { return run_bench_solvers(*sseconds); });
+  auto* kernels = bench->add_subcommand("kernels", "CUDA advantage kernels against the same computation in LibTorch ops");
+  auto krepeats = std::make_shared<int>(20);
+  kernels->add_option("--repeats", *krepeats, "Timed repetitions per size")->check(CLI::PositiveNumber);
+  commands.emplace_back(kernels, [=]() -> int {
+#ifdef ARENA_HAVE_CUDA_KERNELS
+    return arena::kernels::run_kernel_bench(*krepeats);
+#else
+    (void)krepeats;
+    throw Error("arena bench kernels needs a CUDA build (tools/gpu_build.sh on the GPU machine)");
+#endif
+  });
 }
 
 }  // namespace arena::cli
