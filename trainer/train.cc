@@ -190,7 +190,7 @@ void Trainer::setup(const TrainConfig& cfg) {
 
   // CSV columns: fixed training metrics, returns per game and seat, then evaluation metrics.
   columns_ = {"step", "games", "turns", "games_per_s", "seconds", "loss", "pg_loss", "kl", "entropy", "clip_frac",
-              "approx_kl", "grad_norm", "lr", "adv_mean", "adv_std"};
+              "approx_kl", "grad_norm", "lr", "adv_mean", "adv_std", "ppo_samples_per_s"};
   for (int s = 0; s < slots_->size(); ++s)
     for (int p = 0; p < slots_->game(s)->num_players(); ++p)
       columns_.push_back("return/" + slots_->names()[s] + "/p" + std::to_string(p));
@@ -404,6 +404,7 @@ Metrics Trainer::train_step(int step) {
     if (v.empty()) trajs.push_back(traj_of_row[r]);
     v.push_back(r);
   }
+  const auto t_ppo = std::chrono::steady_clock::now();
   PpoStats sum;
   double grad_norm_sum = 0, lr = 0;
   int updates = 0;
@@ -471,6 +472,8 @@ Metrics Trainer::train_step(int step) {
   }
   if (cfg_.ppo.ref_update_every > 0 && step % cfg_.ppo.ref_update_every == 0) copy_parameters(*policy_, *ref_);
 
+  if (device.is_cuda()) torch::cuda::synchronize();
+  const double ppo_s = seconds_since(t_ppo);
   double adv_mean = 0, adv_sq = 0;
   for (auto r : keep_rows) adv_mean += est.advantage[r];
   if (!keep_rows.empty()) adv_mean /= static_cast<double>(keep_rows.size());
@@ -479,6 +482,7 @@ Metrics Trainer::train_step(int step) {
   m = {{"games", static_cast<double>(jobs.size())},
        {"turns", static_cast<double>(rows)},
        {"games_per_s", static_cast<double>(jobs.size()) / std::max(rollout_s, 1e-9)},
+       {"ppo_samples_per_s", static_cast<double>(keep_rows.size()) * cfg_.ppo.epochs / std::max(ppo_s, 1e-9)},
        {"loss", sum.loss / u},
        {"pg_loss", sum.pg_loss / u},
        {"kl", sum.kl / u},
@@ -606,6 +610,7 @@ TrainResult Trainer::run() {
     }
     m.emplace_back("seconds", seconds_since(ts));
     write_metrics(step, m);
+    for (const auto& [k, v] : m) result_.steps_metrics[k].push_back(v);
     if (eval_now || step % std::max(1, opt_.progress_every) == 0) progress(step, m, seconds_since(t0));
     if (step == last || (cfg_.checkpoint_every > 0 && step % cfg_.checkpoint_every == 0)) save_checkpoint(step);
   }

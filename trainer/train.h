@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace arena::trainer {
 
@@ -25,6 +26,7 @@ struct TrainResult {
   int step = 0;                  // the last step completed
   bool finished = false;         // every configured step done
   std::map<std::string, double> first_eval, last_eval;  // evaluation metrics at the run's first and last evaluation
+  std::map<std::string, std::vector<double>> steps_metrics;  // every metric of the steps run now, in step order
 };
 
 TrainResult run_train(const TrainOptions& options);

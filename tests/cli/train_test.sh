@@ -42,7 +42,7 @@ deterministic() {  # every metrics.csv column but wall-clock ones
   python3 - "$1" <<'PY'
 import csv, sys
 for row in csv.DictReader(open(sys.argv[1])):
-    print({k: v for k, v in row.items() if k not in ("games_per_s", "seconds")})
+    print({k: v for k, v in row.items() if k not in ("games_per_s", "seconds", "ppo_samples_per_s")})
 PY
 }
 turns() { sqlite3 "$1" "SELECT m.idx, t.ply, t.player, t.action, t.rewards, t.logprob FROM turns t JOIN matches m ON m.id = t.match_id ORDER BY m.idx, t.ply"; }

@@ -5,6 +5,9 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include <fmt/core.h>
 
@@ -48,6 +51,78 @@ int run_train_command(const TrainArgs& a) {
 #else
   (void)a;
   throw Error("arena train needs LibTorch, and this build has none (run tools/install.sh, then tools/build.sh)");
+#endif
+}
+
+// arena bench selfplay: self-play rollout games/s and PPO samples/s of the MLP policy on the CPU and on a CUDA device,
+// for several batch sizes (episodes per seat = matches advanced together, so the policy's forward batch grows).
+int run_bench_selfplay(const std::string& games_list, const std::string& sizes_list, int steps) {
+#ifdef ARENA_HAVE_TORCH
+  std::vector<std::string> games = split_list(games_list);
+  std::vector<int> sizes;
+  for (const auto& s : split_list(sizes_list)) sizes.push_back(std::stoi(s));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const auto dir = fs::temp_directory_path() / fmt::format("arena-bench-selfplay-{}", static_cast<long>(::getpid()));
+  fs::create_directories(dir);
+  fmt::print("{:<28} {:>8} {:>7} {:>14} {:>18}   (mean of steps 2..{}; CPU uses {} LibTorch threads)\n", "game",
+             "episodes", "device", "games/s", "PPO samples/s", steps, cores);
+  int run = 0;
+  bool no_cuda = false;
+  for (const auto& game : games) {
+    for (int size : sizes) {
+      std::map<std::string, std::pair<double, double>> by_device;
+      for (std::string device : {"cpu", "cuda"}) {
+        nlohmann::json cfg = {{"seed", 1},
+                              {"steps", steps},
+                              {"games", {game}},
+                              {"episodes_per_seat", size},
+                              {"max_in_flight", size},
+                              {"threads", device == "cpu" ? cores : 1},
+                              {"device", device},
+                              {"store_turns", false},
+                              {"checkpoint_every", 0},
+                              {"policy", {{"hidden", {256, 256}}}},
+                              {"eval", {{"every", 0}, {"exploitability", false}, {"episodes", 1}}}};
+        trainer::TrainOptions o;
+        o.config_text = cfg.dump();
+        o.db_path = (dir / fmt::format("b{}.db", run)).string();
+        o.out_dir = (dir / fmt::format("r{}", run++)).string();
+        o.progress = false;
+        trainer::TrainResult r;
+        try {
+          r = trainer::run_train(o);
+        } catch (const Error& e) {
+          if (device == "cuda" && std::string(e.what()).find("no CUDA device") != std::string::npos) {
+            no_cuda = true;
+            continue;
+          }
+          throw;
+        }
+        auto mean = [&](const std::string& key) {
+          const auto& v = r.steps_metrics[key];
+          double t = 0;
+          for (size_t i = 1; i < v.size(); ++i) t += v[i];
+          return v.size() > 1 ? t / static_cast<double>(v.size() - 1) : (v.empty() ? 0.0 : v[0]);
+        };
+        by_device[device] = {mean("games_per_s"), mean("ppo_samples_per_s")};
+        fmt::print("{:<28} {:>8} {:>7} {:>14.0f} {:>18.0f}", game, size, device, by_device[device].first,
+                   by_device[device].second);
+        if (device == "cuda" && by_device.count("cpu"))
+          fmt::print("   GPU/CPU: rollouts {:.2f}x, PPO {:.2f}x", by_device["cuda"].first / by_device["cpu"].first,
+                     by_device["cuda"].second / by_device["cpu"].second);
+        fmt::print("\n");
+        std::fflush(stdout);
+      }
+    }
+  }
+  fs::remove_all(dir);
+  if (no_cuda) fmt::print("no CUDA device here: GPU rows skipped (run it on the GPU machine)\n");
+  return 0;
+#else
+  (void)games_list;
+  (void)sizes_list;
+  (void)steps;
+  throw Error("arena bench selfplay needs LibTorch, and this build has none");
 #endif
 }
 
@@ -174,6 +249,19 @@ void add_train_commands(CLI::App& app, Commands& commands) {
   t->add_option("--device", ta->device, "cpu or cuda (overrides the configuration)");
   t->add_flag("--quiet", ta->quiet, "No progress line per step");
   commands.emplace_back(t, [ta] { return run_train_command(*ta); });
+
+  {
+    auto* bench = app.get_subcommand("bench");  // registered by add_bench_commands, which runs first
+    auto games = std::make_shared<std::string>("kuhn_poker,leduc_poker,connect_four,hanabi(preset=mini)");
+    auto sizes = std::make_shared<std::string>("256,2048,16384");
+    auto steps = std::make_shared<int>(4);
+    auto* sp = bench->add_subcommand("selfplay", "Self-play rollouts and PPO updates per second, CPU and GPU, by batch size");
+    sp->add_option("--games", *games, "Comma-separated game strings")->capture_default_str();
+    sp->add_option("--episodes", *sizes, "Comma-separated episodes per seat (= matches in flight)")->capture_default_str();
+    sp->add_option("--steps", *steps, "Training steps per measurement (the first is not counted)")
+        ->check(CLI::Range(2, 1000));
+    commands.emplace_back(sp, [=] { return run_bench_selfplay(*games, *sizes, *steps); });
+  }
 
   auto pa = std::make_shared<PlotArgs>();
   auto* p = app.add_subcommand("plot", "Training curves of a run as a PNG (gnuplot)");
