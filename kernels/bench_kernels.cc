@@ -91,9 +91,9 @@ int run_kernel_bench(int repeats) {
     const double t_ms = time_ms([&] { adv = torch_ops(b, o); }, std::max(1, repeats / 4));
     const double diff = (r.advantage - adv).abs().max().item<double>();
     const double n = static_cast<double>(B * T);
-    // Bytes the pipeline must move at least: read reward (8), pool id (4); write returns and advantage (8 + 8);
-    // the per-pool reductions read returns and pool ids twice more (2 × 12).
-    const double bytes = n * (8 + 4 + 8 + 8 + 2 * 12) + 8.0 * (B + 1);
+    // Bytes the fused pipeline moves at least: the scan reads rewards (8) and writes returns (8); the z-score pass
+    // reads returns (8) and pool ids (4) and writes advantages (8); offsets are read twice.
+    const double bytes = n * (8 + 8 + 8 + 4 + 8) + 16.0 * (B + 1);
     const double gbs = bytes / (k_ms * 1e-3) / 1e9;
     char label[64];
     std::snprintf(label, sizeof label, "%lld x %lld = %.2g turns", static_cast<long long>(B),

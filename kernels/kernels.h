@@ -33,7 +33,8 @@ void keyed_zscore(const double* x, const std::int32_t* key, std::int64_t n, cons
                   double eps, int eps_mode, int singleton, double* z, void* stream);
 
 // MARS paper mode, fused: returns R by reverse scan per trajectory, moments of R per pool, z-scores. Rows are grouped
-// by trajectory in turn order (`offsets`), `pool` is the dense (game, role) id per row. Writes returns and advantage.
+// by trajectory in turn order (`offsets`), `pool` is the dense (game, role) id per row (constant within a
+// trajectory). Writes returns and advantage.
 struct PaperOptions {
   double gamma = 1.0;
   int ddof = 1;

@@ -217,26 +217,45 @@ __global__ void welford_chunks_kernel(const double* x, const double* w, const st
 }
 
 // Fused MARS paper-mode first half: one thread per trajectory computes its returns (reverse scan) and adds them to
-// its pool's accumulator; blocks merge as above.
+// its pool's accumulator; blocks merge as above. The block's rows (its trajectories are consecutive, so their rows are
+// one contiguous range) are staged through shared memory with coalesced loads and stores when they fit; otherwise the
+// threads read and write global memory directly.
+constexpr int kStageRows = 5120;  // 40 KB of doubles
+
 __global__ void scan_welford_kernel(const double* reward, const std::int64_t* offsets, std::int64_t trajectories,
                                     const std::int32_t* pool, double gamma, int num_keys, double* returns,
                                     Acc* partial) {
+  __shared__ double stage[kStageRows];
   Acc acc[kMaxKeys];
 #pragma unroll
   for (int k = 0; k < kMaxKeys; ++k) acc[k] = Acc{0, 0, 0, 0};
-  const std::int64_t s = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  const std::int64_t first = blockIdx.x * static_cast<std::int64_t>(blockDim.x);
+  const std::int64_t last = min(trajectories, first + blockDim.x);  // exclusive
+  const std::int64_t row0 = offsets[first], row1 = offsets[last];
+  const bool staged = row1 - row0 <= kStageRows;
+  if (staged)
+    for (std::int64_t i = row0 + threadIdx.x; i < row1; i += blockDim.x) stage[i - row0] = reward[i];
+  __syncthreads();
+  const std::int64_t s = first + threadIdx.x;
   if (s < trajectories) {
     const std::int64_t lo = offsets[s], hi = offsets[s + 1];
+    const int kt = hi > lo ? pool[lo] : 0;  // a trajectory's rows share one pool
     double g = 0;
+    Acc own{0, 0, 0, 0};  // this trajectory's moments, merged into its pool's accumulator once (no per-row branch)
     for (std::int64_t t = hi - 1; t >= lo; --t) {
-      g = reward[t] + (t == hi - 1 ? 0.0 : gamma * g);
-      returns[t] = g;
-      const int kt = pool[t];
-#pragma unroll
-      for (int k = 0; k < kMaxKeys; ++k)
-        if (k == kt) acc_add(acc[k], g, 1.0);
+      const double r = staged ? stage[t - row0] : reward[t];
+      g = r + (t == hi - 1 ? 0.0 : gamma * g);
+      if (staged) stage[t - row0] = g;
+      else returns[t] = g;
+      acc_add(own, g, 1.0);
     }
+#pragma unroll
+    for (int k = 0; k < kMaxKeys; ++k)
+      if (k == kt) acc[k] = acc_merge(acc[k], own);
   }
+  __syncthreads();
+  if (staged)
+    for (std::int64_t i = row0 + threadIdx.x; i < row1; i += blockDim.x) returns[i] = stage[i - row0];
   block_merge(acc, num_keys, partial + static_cast<std::int64_t>(blockIdx.x) * num_keys);
 }
 
