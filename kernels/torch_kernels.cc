@@ -2,6 +2,10 @@
 
 #include <ATen/cuda/CUDAContext.h>
 
+#include <map>
+#include <utility>
+#include <vector>
+
 namespace arena::kernels {
 
 PaperResult mars_paper(const torch::Tensor& reward, const torch::Tensor& offsets, const torch::Tensor& pool,
@@ -19,6 +23,40 @@ PaperResult mars_paper(const torch::Tensor& reward, const torch::Tensor& offsets
   mars_paper(r.data_ptr<double>(), o.data_ptr<std::int64_t>(), o.numel() - 1, p.data_ptr<std::int32_t>(), n,
              num_pools, options, out.returns.data_ptr<double>(), out.advantage.data_ptr<double>(),
              scratch.data_ptr(), stream);
+  return out;
+}
+
+estimators::EstimatorOutput mars_paper_advantages(const estimators::TurnBatch& batch,
+                                                  const estimators::MarsOptions& o, torch::Device device) {
+  const auto index = estimators::index_trajectories(batch);
+  const std::int64_t n = static_cast<std::int64_t>(batch.size());
+  auto out = estimators::make_output(static_cast<size_t>(n));
+  if (n == 0) return out;
+  auto pool_key = [&](size_t row) { return std::make_pair(batch.game[row], o.agent_specific ? batch.role[row] : 0); };
+  std::map<std::pair<std::int64_t, std::int64_t>, std::int32_t> pools;
+  for (std::int64_t k = 0; k < n; ++k) pools.emplace(pool_key(index.order[k]), 0);
+  std::int32_t next = 0;
+  for (auto& [key, id] : pools) id = next++;
+  std::vector<double> reward(n);
+  std::vector<std::int32_t> pool(n);
+  for (std::int64_t k = 0; k < n; ++k) {
+    reward[k] = batch.reward[index.order[k]];
+    pool[k] = pools.at(pool_key(index.order[k]));
+  }
+  std::vector<std::int64_t> offsets(index.offsets.begin(), index.offsets.end());
+  PaperOptions po;
+  po.gamma = o.gamma;
+  po.ddof = o.paper.ddof;
+  po.eps = o.paper.eps;
+  po.eps_mode = static_cast<int>(o.paper.eps_mode);
+  po.singleton = o.paper.singleton == estimators::Singleton::kZero ? 1 : 0;
+  auto r = mars_paper(torch::tensor(reward, torch::kFloat64).to(device), torch::tensor(offsets, torch::kInt64).to(device),
+                      torch::tensor(pool, torch::kInt32).to(device), static_cast<int>(pools.size()), po);
+  auto adv = r.advantage.to(torch::kCPU).contiguous(), ret = r.returns.to(torch::kCPU).contiguous();
+  for (std::int64_t k = 0; k < n; ++k) {
+    out.advantage[index.order[k]] = adv.data_ptr<double>()[k];
+    out.returns[index.order[k]] = ret.data_ptr<double>()[k];
+  }
   return out;
 }
 

@@ -242,8 +242,7 @@ void Trainer::resume() {
 }
 
 // The estimator on the CPU, or MARS paper mode with the CUDA kernels when the policy lives on a GPU (same formula;
-// the GPU parity tests hold the two equal to 1e-9). The kernels need rows grouped by trajectory in turn order and a
-// dense pool id per row: both come from the CPU index and are scattered back to the batch's row order.
+// the GPU parity tests hold the two equal to 1e-9).
 estimators::EstimatorOutput Trainer::compute_advantages(const estimators::TurnBatchData& data) {
 #ifdef ARENA_HAVE_CUDA_KERNELS
   if (policy_->device().is_cuda() && data.reward.size() > 0 && estimator_->name() == "mars") {
@@ -252,43 +251,8 @@ estimators::EstimatorOutput Trainer::compute_advantages(const estimators::TurnBa
       j.erase("name");
       return j;
     }());
-    if (o.mode == estimators::MarsOptions::Mode::kPaper && o.turn_level) {
-      const auto batch = data.view();
-      const auto index = estimators::index_trajectories(batch);
-      const std::int64_t n = static_cast<std::int64_t>(batch.size());
-      std::vector<double> reward(n);
-      std::vector<std::int32_t> pool(n);
-      std::vector<std::int64_t> offsets(index.offsets.begin(), index.offsets.end());
-      std::map<std::pair<std::int64_t, std::int64_t>, std::int32_t> pools;
-      for (std::int64_t k = 0; k < n; ++k) {
-        const auto row = index.order[k];
-        reward[k] = batch.reward[row];
-        pools.emplace(std::make_pair(batch.game[row], o.agent_specific ? batch.role[row] : 0), 0);
-      }
-      std::int32_t next = 0;  // dense ids in ascending (game, role) order, as the CPU estimator numbers them
-      for (auto& [key, id] : pools) id = next++;
-      for (std::int64_t k = 0; k < n; ++k) {
-        const auto row = index.order[k];
-        pool[k] = pools.at({batch.game[row], o.agent_specific ? batch.role[row] : 0});
-      }
-      const auto dev = policy_->device();
-      kernels::PaperOptions po;
-      po.gamma = o.gamma;
-      po.ddof = o.paper.ddof;
-      po.eps = o.paper.eps;
-      po.eps_mode = static_cast<int>(o.paper.eps_mode);
-      po.singleton = o.paper.singleton == estimators::Singleton::kZero ? 1 : 0;
-      auto r = kernels::mars_paper(torch::tensor(reward, torch::kFloat64).to(dev),
-                                   torch::tensor(offsets, torch::kInt64).to(dev),
-                                   torch::tensor(pool, torch::kInt32).to(dev), static_cast<int>(pools.size()), po);
-      auto adv = r.advantage.to(torch::kCPU), ret = r.returns.to(torch::kCPU);
-      auto out = estimators::make_output(static_cast<size_t>(n));
-      for (std::int64_t k = 0; k < n; ++k) {
-        out.advantage[index.order[k]] = adv.data_ptr<double>()[k];
-        out.returns[index.order[k]] = ret.data_ptr<double>()[k];
-      }
-      return out;
-    }
+    if (o.mode == estimators::MarsOptions::Mode::kPaper && o.turn_level)
+      return kernels::mars_paper_advantages(data.view(), o, policy_->device());
   }
 #endif
   return estimator_->compute(data.view());
