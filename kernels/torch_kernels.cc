@@ -1,9 +1,9 @@
 #include "kernels/torch_kernels.h"
 
+#include "trainer/estimators/primitives.h"
+
 #include <ATen/cuda/CUDAContext.h>
 
-#include <map>
-#include <utility>
 #include <vector>
 
 namespace arena::kernels {
@@ -32,17 +32,17 @@ estimators::EstimatorOutput mars_paper_advantages(const estimators::TurnBatch& b
   const std::int64_t n = static_cast<std::int64_t>(batch.size());
   auto out = estimators::make_output(static_cast<size_t>(n));
   if (n == 0) return out;
-  auto pool_key = [&](size_t row) { return std::make_pair(batch.game[row], o.agent_specific ? batch.role[row] : 0); };
-  std::map<std::pair<std::int64_t, std::int64_t>, std::int32_t> pools;
-  for (std::int64_t k = 0; k < n; ++k) pools.emplace(pool_key(index.order[k]), 0);
-  std::int32_t next = 0;
-  for (auto& [key, id] : pools) id = next++;
+  // Rows in trajectory order; pools numbered as the CPU estimator numbers them (ascending (game, role)).
   std::vector<double> reward(n);
-  std::vector<std::int32_t> pool(n);
+  std::vector<std::int64_t> game(n), role(n);
   for (std::int64_t k = 0; k < n; ++k) {
-    reward[k] = batch.reward[index.order[k]];
-    pool[k] = pools.at(pool_key(index.order[k]));
+    const auto row = index.order[k];
+    reward[k] = batch.reward[row];
+    game[k] = batch.game[row];
+    role[k] = o.agent_specific ? batch.role[row] : 0;
   }
+  const auto pools = estimators::densify({game, role}, static_cast<size_t>(n));
+  const std::vector<std::int32_t>& pool = pools.id;
   std::vector<std::int64_t> offsets(index.offsets.begin(), index.offsets.end());
   PaperOptions po;
   po.gamma = o.gamma;
@@ -51,7 +51,7 @@ estimators::EstimatorOutput mars_paper_advantages(const estimators::TurnBatch& b
   po.eps_mode = static_cast<int>(o.paper.eps_mode);
   po.singleton = o.paper.singleton == estimators::Singleton::kZero ? 1 : 0;
   auto r = mars_paper(torch::tensor(reward, torch::kFloat64).to(device), torch::tensor(offsets, torch::kInt64).to(device),
-                      torch::tensor(pool, torch::kInt32).to(device), static_cast<int>(pools.size()), po);
+                      torch::tensor(pool, torch::kInt32).to(device), static_cast<int>(pools.count()), po);
   auto adv = r.advantage.to(torch::kCPU).contiguous(), ret = r.returns.to(torch::kCPU).contiguous();
   for (std::int64_t k = 0; k < n; ++k) {
     out.advantage[index.order[k]] = adv.data_ptr<double>()[k];

@@ -82,24 +82,8 @@ Metrics Evaluator::evaluate(Agent& policy, const BatchProbabilities& probabiliti
   for (int s = 0; s < slots_.size(); ++s) {
     const auto& name = slots_.names()[s];
     const auto& game = slots_.game(s);
-    if (trees_[s]) {
-      const auto& tree = *trees_[s];
-      std::vector<std::unique_ptr<State>> states;
-      std::vector<const State*> ptrs;
-      std::vector<Player> players;
-      for (const auto& I : tree.infosets()) {
-        states.push_back(replay(*game, tree.history_of(I.nodes.front())));
-        ptrs.push_back(states.back().get());
-        players.push_back(I.player);
-      }
-      auto probs = probabilities(ptrs, players);
-      std::vector<double> flat(tree.num_infoset_actions(), 0.0);
-      for (size_t i = 0; i < tree.infosets().size(); ++i) {
-        const auto& I = tree.infosets()[i];
-        for (size_t k = 0; k < I.actions.size(); ++k) flat[I.offset + k] = probs[i][k];
-      }
-      m.emplace_back("exploitability/" + name, exploitability(tree, flat));
-    }
+    if (trees_[s])
+      m.emplace_back("exploitability/" + name, exploitability(*trees_[s], flat_policy(*trees_[s], probabilities)));
     if (cooperative(*game)) {
       auto rets = play(policy, nullptr, s, 0, 1000 + static_cast<std::uint64_t>(s));
       double total = 0;

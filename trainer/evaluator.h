@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -18,10 +17,6 @@
 namespace arena::trainer {
 
 using Metrics = std::vector<std::pair<std::string, double>>;
-
-// The policy's probabilities over each state's legal actions, for many states at once.
-using BatchProbabilities =
-    std::function<std::vector<std::vector<double>>(const std::vector<const State*>&, const std::vector<Player>&)>;
 
 class Evaluator {
  public:

@@ -23,8 +23,8 @@ void PolicyAgent::prepare(const Game& game) {
   }
 }
 
-std::vector<std::vector<double>> PolicyAgent::probabilities(const std::vector<const State*>& states,
-                                                            const std::vector<Player>& players) {
+// The policy's masked log-probabilities of `player[i]`'s decision at `states[i]`, as float64 rows of max_actions.
+torch::Tensor PolicyAgent::log_probs(const std::vector<const State*>& states, const std::vector<Player>& players) {
   FeatureBatch b;
   for (size_t i = 0; i < states.size(); ++i) {
     const int slot = policy_->slots().slot_of(states[i]->game());
@@ -32,11 +32,17 @@ std::vector<std::vector<double>> PolicyAgent::probabilities(const std::vector<co
     b.add(policy_->slots(), slot, *states[i], players[i]);
   }
   torch::NoGradGuard guard;
-  auto lp = policy_->log_probs(b).to(torch::kCPU).to(torch::kFloat64).contiguous();
+  return policy_->log_probs(b).to(torch::kCPU).to(torch::kFloat64).contiguous();
+}
+
+std::vector<std::vector<double>> PolicyAgent::probabilities(const std::vector<const State*>& states,
+                                                            const std::vector<Player>& players) {
+  auto lp = log_probs(states, players);
   const double* p = lp.data_ptr<double>();
+  const std::int64_t width = lp.size(1);
   std::vector<std::vector<double>> out(states.size());
   for (size_t i = 0; i < states.size(); ++i)
-    for (Action a : states[i]->legal_actions()) out[i].push_back(std::exp(p[i * b.max_actions + a]));
+    for (Action a : states[i]->legal_actions()) out[i].push_back(std::exp(p[i * width + a]));
   return out;
 }
 
@@ -45,18 +51,18 @@ std::optional<std::vector<double>> PolicyAgent::action_probabilities(const State
 }
 
 std::vector<Decision> PolicyAgent::act(std::span<const DecisionRequest> requests) {
-  FeatureBatch b;
+  std::vector<const State*> states;
+  std::vector<Player> players;
   for (const auto& r : requests) {
-    const int slot = policy_->slots().slot_of(r.state->game());
-    if (slot < 0) prepare(r.state->game());
-    b.add(policy_->slots(), slot, *r.state, r.player);
+    states.push_back(r.state);
+    players.push_back(r.player);
   }
-  torch::NoGradGuard guard;
-  auto lp = policy_->log_probs(b).to(torch::kCPU).to(torch::kFloat64).contiguous();
+  auto lp = log_probs(states, players);
   const double* p = lp.data_ptr<double>();
+  const std::int64_t width = lp.size(1);
   std::vector<Decision> out(requests.size());
   for (size_t i = 0; i < requests.size(); ++i) {
-    const double* row = p + i * b.max_actions;
+    const double* row = p + i * width;
     const auto legal = requests[i].state->legal_actions();
     Action chosen = legal.front();
     if (greedy_) {

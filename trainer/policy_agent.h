@@ -23,6 +23,8 @@ class PolicyAgent : public Agent {
                                                  const std::vector<Player>& players);
 
  private:
+  torch::Tensor log_probs(const std::vector<const State*>& states, const std::vector<Player>& players);
+
   std::shared_ptr<Policy> policy_;
   bool greedy_;
   std::string spec_;

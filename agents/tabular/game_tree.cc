@@ -87,4 +87,22 @@ GameTree GameTree::build(const GamePtr& game, std::int64_t max_nodes) {
   return t;
 }
 
+std::vector<double> flat_policy(const GameTree& tree, const BatchProbabilities& probabilities) {
+  std::vector<std::unique_ptr<State>> states;
+  std::vector<const State*> ptrs;
+  std::vector<Player> players;
+  for (const auto& I : tree.infosets()) {
+    states.push_back(replay(*tree.game(), tree.history_of(I.nodes.front())));
+    ptrs.push_back(states.back().get());
+    players.push_back(I.player);
+  }
+  auto probs = probabilities(ptrs, players);
+  std::vector<double> flat(tree.num_infoset_actions(), 0.0);
+  for (size_t i = 0; i < tree.infosets().size(); ++i) {
+    const auto& I = tree.infosets()[i];
+    for (size_t k = 0; k < I.actions.size(); ++k) flat[I.offset + k] = probs[i][k];
+  }
+  return flat;
+}
+
 }  // namespace arena

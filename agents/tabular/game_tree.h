@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -61,5 +62,12 @@ class GameTree {
   std::unordered_map<std::string, int> index_;
   int num_infoset_actions_ = 0;
 };
+
+// A policy's probabilities on every information set of `tree`, flat in the tree's per-infoset-action order (what
+// best_response.h takes). `probabilities` receives one representative state per information set with its acting
+// player, all at once, and returns the probabilities over each state's legal actions.
+using BatchProbabilities =
+    std::function<std::vector<std::vector<double>>(const std::vector<const State*>&, const std::vector<Player>&)>;
+std::vector<double> flat_policy(const GameTree& tree, const BatchProbabilities& probabilities);
 
 }  // namespace arena

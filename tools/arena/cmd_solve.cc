@@ -17,16 +17,17 @@ namespace {
 
 // An agent's policy on every information set of the tree, from its stated action probabilities.
 std::vector<double> agent_policy(const GameTree& tree, Agent& agent) {
-  std::vector<double> flat(tree.num_infoset_actions(), 0.0);
-  for (const auto& I : tree.infosets()) {
-    auto state = replay(*tree.game(), tree.history_of(I.nodes.front()));
-    auto probs = agent.action_probabilities(*state, I.player);
-    if (!probs)
-      throw Error("agent " + agent.spec() + " cannot state its action probabilities, so its exploitability cannot be "
-                  "computed exactly (random, policy, cfr, nash and neural policies can)");
-    for (size_t k = 0; k < I.actions.size(); ++k) flat[I.offset + k] = (*probs)[k];
-  }
-  return flat;
+  return flat_policy(tree, [&](const std::vector<const State*>& states, const std::vector<Player>& players) {
+    std::vector<std::vector<double>> out;
+    for (size_t i = 0; i < states.size(); ++i) {
+      auto probs = agent.action_probabilities(*states[i], players[i]);
+      if (!probs)
+        throw Error("agent " + agent.spec() + " cannot state its action probabilities, so its exploitability cannot "
+                    "be computed exactly (random, policy, cfr, nash and neural policies can)");
+      out.push_back(std::move(*probs));
+    }
+    return out;
+  });
 }
 
 struct SolveArgs {
