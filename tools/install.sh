@@ -31,12 +31,13 @@ fi
 #   torch 2.11.0   LibTorch for the trainer (tools/build.sh points CMake at it); the GPU machine has the same version
 #   open_spiel     pyspiel for the differential tests (tests/openspiel/, label `openspiel`) and bench vs-openspiel
 #   safetensors    reads Arena's checkpoints back in the format's reference implementation (label `torch` tests)
+#   transformers, tokenizers   the reference implementations the language-model agent is tested against (label `lm`)
 # Without torch, Arena builds without the trainer; without pyspiel or safetensors those tests skip.
 root="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$root/.venv"
-pip_packages=("torch==2.11.0" "open_spiel==2.0.2" numpy safetensors)
-if "$venv/bin/python" -c "import torch, pyspiel, numpy, safetensors; assert torch.__version__.startswith('2.11.0')" 2>/dev/null; then
-  echo "install.sh: .venv with torch, open_spiel and safetensors present"
+pip_packages=("torch==2.11.0" "open_spiel==2.0.2" numpy safetensors "transformers==5.24.0" "tokenizers==0.23.3")
+if "$venv/bin/python" -c "import torch, pyspiel, numpy, safetensors, transformers, tokenizers; assert torch.__version__.startswith('2.11.0')" 2>/dev/null; then
+  echo "install.sh: .venv with torch, open_spiel, safetensors, transformers and tokenizers present"
 else
   echo "install.sh: filling .venv with ${pip_packages[*]}"
   if [[ ! -x "$venv/bin/python" ]]; then

@@ -4,7 +4,7 @@
 #include <fstream>
 
 #include "games/api/params.h"
-#include "trainer/safetensors.h"
+#include "arena/safetensors.h"
 
 namespace fs = std::filesystem;
 

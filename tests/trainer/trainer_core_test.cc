@@ -9,7 +9,7 @@
 #include "tests/catch_compat.h"
 #include "trainer/aggregation.h"
 #include "trainer/config.h"
-#include "trainer/safetensors.h"
+#include "arena/safetensors.h"
 #include "trainer/trajectory.h"
 
 using namespace arena;

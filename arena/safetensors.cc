@@ -1,4 +1,4 @@
-#include "trainer/safetensors.h"
+#include "arena/safetensors.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -10,7 +10,7 @@
 
 #include "games/api/params.h"
 
-namespace arena::trainer {
+namespace arena {
 namespace {
 
 constexpr std::uint64_t kMaxHeader = 100u << 20;  // as the reference implementation: 100 MB
@@ -163,4 +163,4 @@ std::vector<float> f32_values(const TensorBytes& t) {
   return v;
 }
 
-}  // namespace arena::trainer
+}  // namespace arena

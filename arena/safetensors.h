@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace arena::trainer {
+namespace arena {
 
 struct TensorBytes {
   std::string dtype;                 // F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL
@@ -35,4 +35,4 @@ Safetensors read_safetensors(const std::string& path);
 TensorBytes f32_tensor(const std::vector<std::int64_t>& shape, const float* values);
 std::vector<float> f32_values(const TensorBytes& t);
 
-}  // namespace arena::trainer
+}  // namespace arena
