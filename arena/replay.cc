@@ -107,6 +107,12 @@ void export_jsonl(Store& store, std::int64_t run_id, std::ostream& out) {
     nlohmann::json j{{"match_id", m.id}, {"run_id", m.run_id}, {"index", m.idx},      {"game", m.game},
                      {"seed", m.seed},   {"seats", m.seat_specs}, {"status", m.status}, {"returns", m.returns},
                      {"outcome", m.outcome}, {"turns", turns}};
+    nlohmann::json rejected = nlohmann::json::array();
+    for (const auto& r : store.rejected(m.id))
+      rejected.push_back({{"ply", r.ply}, {"player", r.player}, {"attempt", r.attempt},
+                          {"raw_response", r.raw_response ? nlohmann::json(*r.raw_response) : nlohmann::json(nullptr)},
+                          {"error", r.error}});
+    if (!rejected.empty()) j["rejected"] = rejected;
     out << j.dump() << "\n";
   }
 }

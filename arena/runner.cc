@@ -58,6 +58,7 @@ struct Live {
   std::unique_ptr<State> state;
   Rng chance_rng;
   std::vector<TurnRow> turns;
+  std::vector<RejectedRow> rejected;
   int attempt = 0;
   std::string error;
   bool finished = false;
@@ -150,6 +151,7 @@ void MatchRunner::tick_loop(const std::vector<MatchJob>& jobs, std::atomic<size_
       out.outcome = m->outcome;
       out.history = m->state->history();
       out.turns = std::move(m->turns);
+      out.rejected = std::move(m->rejected);
       on_done(std::move(out));
       m.reset();
     }
@@ -227,6 +229,7 @@ void MatchRunner::tick_loop(const std::vector<MatchJob>& jobs, std::atomic<size_
         m.error.clear();
         return;
       }
+      m.rejected.push_back({m.state->move_number(), p, m.attempt, d.text, problem});
       if (agent->answers_in_text() && !timed_out[i] && m.attempt < options_.invalid.max_retries) {
         ++m.attempt;
         m.error = problem;

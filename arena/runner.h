@@ -58,6 +58,7 @@ struct MatchOutcome {
   std::string outcome = "normal";
   std::vector<Action> history;
   std::vector<TurnRow> turns;
+  std::vector<RejectedRow> rejected;  // refused answers (retried or forfeited), in order
 };
 
 class MatchRunner {

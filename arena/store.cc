@@ -78,6 +78,19 @@ CREATE TABLE checkpoints (
 );
 )sql";
 
+// Schema version 2: answers the runner refused, so every raw response of a text agent is stored.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE rejected_responses (
+  match_id INTEGER NOT NULL REFERENCES matches(id),
+  ply INTEGER NOT NULL,            -- the decision's position in the history (the accepted answer's ply in turns)
+  attempt INTEGER NOT NULL,        -- 0 = the first answer to this decision
+  player INTEGER NOT NULL,
+  raw_response TEXT,
+  error TEXT NOT NULL,             -- why the runner refused it
+  PRIMARY KEY (match_id, ply, attempt)
+) WITHOUT ROWID;
+)sql";
+
 // "[1,-1]": %.17g keeps every double exact; integers (the common case) print without a fraction.
 std::string to_json_array(const std::vector<double>& v) {
   std::string out = "[";
@@ -147,6 +160,13 @@ void Store::migrate() {
     sql::Transaction tx(*db_);
     db_->exec(kSchemaV1);
     db_->exec("PRAGMA user_version = 1");
+    tx.commit();
+    version = 1;
+  }
+  if (version < 2) {
+    sql::Transaction tx(*db_);
+    db_->exec(kSchemaV2);
+    db_->exec("PRAGMA user_version = 2");
     tx.commit();
   }
 }
@@ -289,6 +309,23 @@ std::vector<TurnRow> Store::turns(std::int64_t match_id) {
   return out;
 }
 
+std::vector<RejectedRow> Store::rejected(std::int64_t match_id) {
+  sql::Stmt st(*db_, "SELECT ply, player, attempt, raw_response, error FROM rejected_responses WHERE match_id=? "
+                     "ORDER BY ply, attempt");
+  st.bind(1, match_id);
+  std::vector<RejectedRow> out;
+  while (st.step()) {
+    RejectedRow r;
+    r.ply = static_cast<int>(st.col_int(0));
+    r.player = static_cast<int>(st.col_int(1));
+    r.attempt = static_cast<int>(st.col_int(2));
+    if (!st.col_null(3)) r.raw_response = st.col_text(3);
+    r.error = st.col_text(4);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 void Store::mark_running(const std::vector<std::int64_t>& match_ids) {
   auto& st = db_->cached("UPDATE matches SET status='running', started_at=? WHERE id=? AND status!='done'");
   const auto now = now_iso8601();
@@ -301,6 +338,8 @@ void Store::write_completed(const std::vector<CompletedMatch>& done) {
   // done, so a match's turns are inserted exactly once.
   auto& t = db_->cached("INSERT INTO turns(match_id, ply, player, action, action_text, observation, "
                         "rewards, logprob, raw_response, latency_ms, retries) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  auto& r_st = db_->cached("INSERT INTO rejected_responses(match_id, ply, attempt, player, raw_response, error) "
+                           "VALUES(?, ?, ?, ?, ?, ?)");
   const auto now = now_iso8601();
   std::string rewards;
   for (const auto& c : done) {
@@ -315,6 +354,13 @@ void Store::write_completed(const std::vector<CompletedMatch>& done) {
       else t.bind_null(9);
       t.bind(10, turn.latency_ms).bind(11, turn.retries);
       t.run();
+    }
+    for (const auto& r : c.rejected) {
+      r_st.bind(1, c.match_id).bind(2, r.ply).bind(3, r.attempt).bind(4, r.player);
+      if (r.raw_response) r_st.bind_static(5, *r.raw_response);
+      else r_st.bind_null(5);
+      r_st.bind_static(6, r.error);
+      r_st.run();
     }
     const auto returns = to_json_array(c.returns);
     m.bind_static(1, returns).bind_static(2, c.outcome).bind(3, static_cast<std::int64_t>(c.turns.size()))
@@ -364,6 +410,7 @@ void Store::truncate_run(std::int64_t run_id, std::int64_t first_idx, std::int64
     const std::string later = "(SELECT id FROM matches WHERE run_id=" + std::to_string(run_id) +
                               " AND idx>=" + std::to_string(first_idx) + ")";
     db_->exec("DELETE FROM turns WHERE match_id IN " + later);
+    db_->exec("DELETE FROM rejected_responses WHERE match_id IN " + later);
     db_->exec("DELETE FROM seats WHERE match_id IN " + later);
     db_->exec("DELETE FROM matches WHERE run_id=" + std::to_string(run_id) + " AND idx>=" + std::to_string(first_idx));
     db_->exec("DELETE FROM metrics WHERE run_id=" + std::to_string(run_id) + " AND step>" + std::to_string(step));

@@ -19,7 +19,7 @@
 
 namespace arena {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct TurnRow {
   int ply = 0;
@@ -54,11 +54,22 @@ struct MatchRow {
   int num_turns = 0;
 };
 
+// An answer the runner refused (a text agent's unparsable or illegal response, or a timeout): kept so that every raw
+// response of a match is in the database, the accepted ones in `turns`, these in `rejected_responses`.
+struct RejectedRow {
+  int ply = 0;                              // the decision's position in the history
+  int player = 0;
+  int attempt = 0;                          // 0 = the first answer to this decision
+  std::optional<std::string> raw_response;  // none when the agent gave no text (e.g. a timeout)
+  std::string error;                        // why it was refused
+};
+
 struct CompletedMatch {
   std::int64_t match_id = 0;
   std::vector<double> returns;
   std::string outcome;
   std::vector<TurnRow> turns;
+  std::vector<RejectedRow> rejected;
 };
 
 struct RunRow {
@@ -102,6 +113,7 @@ class Store {
   std::vector<MatchRow> matches(const MatchFilter& filter);
   std::optional<MatchRow> match(std::int64_t match_id);
   std::vector<TurnRow> turns(std::int64_t match_id);
+  std::vector<RejectedRow> rejected(std::int64_t match_id);
 
   // Writer-side operations (used by StoreWriter's thread, or directly when no writer runs).
   void mark_running(const std::vector<std::int64_t>& match_ids);

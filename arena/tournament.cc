@@ -172,7 +172,7 @@ TournamentResult run_tournament(const TournamentConfig& config, const Tournament
         rows[row.idx] = row;
         if (writer) {
           writer->check();
-          writer->match_completed({o.job->match_id, o.returns, o.outcome, std::move(o.turns)});
+          writer->match_completed({o.job->match_id, o.returns, o.outcome, std::move(o.turns), std::move(o.rejected)});
         }
         ++result.played_now;
         if (options.progress) options.progress(++done, total);

@@ -301,7 +301,7 @@ Metrics Trainer::train_step(int step) {
           const size_t k = static_cast<size_t>(o.job->idx - first_idx);
           if (writer) {
             writer->check();
-            writer->match_completed({o.job->match_id, o.returns, o.outcome, o.turns});
+            writer->match_completed({o.job->match_id, o.returns, o.outcome, o.turns, o.rejected});
           }
           outcomes[k] = std::move(o);
         });

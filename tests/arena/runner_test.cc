@@ -57,6 +57,15 @@ TEST_CASE("invalid text answers are retried, then forfeited with the configured 
     CHECK(x.returns == std::vector<double>{-11, 0});
     CHECK(x.outcome.find("forfeit: player 0 (stubborn)") == 0);
     CHECK(x.history.empty());
+    // Every refused answer is kept: the first one and both retries, the last being the forfeiting one.
+    REQUIRE(x.rejected.size() == 3);
+    for (int a = 0; a < 3; ++a) {
+      CHECK(x.rejected[a].attempt == a);
+      CHECK(x.rejected[a].ply == 0);
+      CHECK(x.rejected[a].player == 0);
+      CHECK(x.rejected[a].raw_response == std::optional<std::string>("I think <X(9,9)> is best"));
+      CHECK(x.rejected[a].error.find("not one of the legal actions") != std::string::npos);
+    }
   }
   // Poker: -bet-10 (the ante is 1).
   auto k = run_jobs({&never, random.get()}, "kuhn_poker", 2, o);
@@ -73,6 +82,15 @@ TEST_CASE("invalid text answers are retried, then forfeited with the configured 
     REQUIRE(!x.turns.empty());
     CHECK(x.turns[0].retries == 1);
     CHECK(x.turns[0].raw_response.has_value());
+    // One refused first answer per decision of player 0, at the ply its accepted answer has.
+    std::vector<int> retried_plies, rejected_plies;
+    for (const auto& t : x.turns)
+      if (t.retries == 1) retried_plies.push_back(t.ply);
+    for (const auto& rj : x.rejected) {
+      CHECK(rj.attempt == 0);
+      rejected_plies.push_back(rj.ply);
+    }
+    CHECK(rejected_plies == retried_plies);
   }
   REQUIRE_THROWS_AS(InvalidActionPolicy::parse("lenient", 1), Error);
 }

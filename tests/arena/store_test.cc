@@ -134,3 +134,35 @@ TEST_CASE("resuming refuses when there is nothing to resume", "[store]") {
     CHECK(contains(e.what(), "no unfinished tournament with this configuration"));
   }
 }
+
+TEST_CASE("refused answers are stored, and a version-1 database gains their table", "[store]") {
+  auto db = temp_db("rejected");
+  {
+    Store s(db);
+    const auto run = s.create_run("tournament", "{}", 1);
+    const auto agent = s.agent_id("stubborn");
+    const auto ids = s.add_matches(run, {{0, "tic_tac_toe", 5, {agent, agent}}});
+    CompletedMatch c;
+    c.match_id = ids[0];
+    c.returns = {-11, 0};
+    c.outcome = "forfeit: player 0 (stubborn): no";
+    c.rejected = {{0, 0, 0, std::string("<answer>x</answer>"), "'x' is not one of the legal actions"},
+                  {0, 0, 1, std::nullopt, "no answer within the time limit of 1 s"}};
+    s.write_completed({c});
+    auto back = s.rejected(ids[0]);
+    REQUIRE(back.size() == 2);
+    CHECK(back[0].raw_response == std::optional<std::string>("<answer>x</answer>"));
+    CHECK(back[1].attempt == 1);
+    CHECK(!back[1].raw_response);
+    CHECK(back[1].error == "no answer within the time limit of 1 s");
+    std::ostringstream out;
+    export_jsonl(s, run, out);
+    CHECK(contains(out.str(), "\"rejected\":[{"));
+    // Make it a version-1 file again.
+    s.db().exec("DROP TABLE rejected_responses");
+    s.db().exec("PRAGMA user_version = 1");
+  }
+  Store s(db);
+  CHECK(s.db().query_int("PRAGMA user_version") == 2);
+  CHECK(s.rejected(1).empty());
+}
