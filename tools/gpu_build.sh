@@ -14,6 +14,18 @@ if [[ ! -f /usr/include/sqlite3.h ]]; then
   [[ -n $runtime ]] || { echo "gpu_build.sh: no libsqlite3.so.0 runtime" >&2; exit 1; }
   args+=(-DSQLite3_INCLUDE_DIR="$PWD/.deps/root/usr/include" -DSQLite3_LIBRARY="$runtime")
 fi
+# PCRE2 and utf8proc (the tokenizers): the image may have their runtimes but not their headers; then the Debian
+# static archives from .deps are linked, which needs nothing from the image at run time.
+lib=/usr/lib/x86_64-linux-gnu
+deps_lib="$PWD/.deps/root/usr/lib/x86_64-linux-gnu"
+if [[ ! -f /usr/include/pcre2.h || ! -e $lib/libpcre2-8.so ]]; then
+  [[ -f .deps/root/usr/include/pcre2.h && -f $deps_lib/libpcre2-8.a ]] || { echo "gpu_build.sh: no PCRE2 headers; run tools/gpu_prepare.sh on the development machine and carry .deps" >&2; exit 1; }
+  args+=(-DPCRE2_INCLUDE_DIR="$PWD/.deps/root/usr/include" -DPCRE2_LIBRARY="$deps_lib/libpcre2-8.a")
+fi
+if [[ ! -f /usr/include/utf8proc.h || ! -e $lib/libutf8proc.so ]]; then
+  [[ -f .deps/root/usr/include/utf8proc.h && -f $deps_lib/libutf8proc.a ]] || { echo "gpu_build.sh: no utf8proc headers; run tools/gpu_prepare.sh on the development machine and carry .deps" >&2; exit 1; }
+  args+=(-DUTF8PROC_INCLUDE_DIR="$PWD/.deps/root/usr/include" -DUTF8PROC_LIBRARY="$deps_lib/libutf8proc.a")
+fi
 if ! command -v sqlite3 > /dev/null && [[ -x .deps/bin/sqlite3 ]]; then
   export PATH="$PWD/.deps/bin:$PATH"
 fi

