@@ -32,6 +32,10 @@ struct Decision {
   std::optional<std::string> text;     // raw response of a text agent; the runner parses it
   std::optional<double> logprob;       // log-probability of the chosen action under the agent's policy
   std::string meta_json;               // optional agent-specific metadata (JSON object text)
+  // Set by an agent whose answer is not usable (a text agent's response it could not parse, a prompt too long for
+  // its model): the runner then treats the decision as invalid for this reason (retry, then forfeit) and keeps
+  // `text` as the refused raw response.
+  std::string error;
 };
 
 class Agent {

@@ -113,7 +113,8 @@ void export_jsonl(Store& store, std::int64_t run_id, std::ostream& out) {
                           {"raw_response", r.raw_response ? nlohmann::json(*r.raw_response) : nlohmann::json(nullptr)},
                           {"error", r.error}});
     if (!rejected.empty()) j["rejected"] = rejected;
-    out << j.dump() << "\n";
+    // Raw responses of language models may hold invalid UTF-8: replaced by U+FFFD rather than refused.
+    out << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   }
 }
 

@@ -216,6 +216,8 @@ void MatchRunner::tick_loop(const std::vector<MatchJob>& jobs, std::atomic<size_
       Action a = d.action;
       if (timed_out[i]) {
         problem = "no answer within the time limit of " + std::to_string(options_.time_limit_s) + " s";
+      } else if (!d.error.empty()) {
+        problem = d.error;
       } else if (d.action < 0 && d.text) {
         auto parsed = m.state->string_to_action(p, *d.text);
         if (parsed) a = *parsed;

@@ -23,6 +23,8 @@ void add_solve_commands(CLI::App& app, Commands& commands);
 void add_trace_commands(CLI::App& app, Commands& commands);
 // `arena train` and `arena plot`.
 void add_train_commands(CLI::App& app, Commands& commands);
+// `arena lm ...` and `arena bench lm` (call after add_bench_commands).
+void add_lm_commands(CLI::App& app, Commands& commands);
 
 // Splits "a,b,c" (commas inside parentheses do not split, so "mcts(sims=10,uct_c=2)" stays whole).
 std::vector<std::string> split_list(const std::string& text);

@@ -8,6 +8,7 @@
 #include "games/api/registry.h"
 #include "tools/arena/commands.h"
 #ifdef ARENA_HAVE_TORCH
+#include "agents/lm/lm_agent.h"
 #include "trainer/train.h"
 #endif
 
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   arena::cli::add_bench_commands(app, commands);
   arena::cli::add_trace_commands(app, commands);
   arena::cli::add_train_commands(app, commands);
+  arena::cli::add_lm_commands(app, commands);
   for (auto& [sub, run] : commands) sub->fallthrough();
   try {
     app.parse(argc, argv);
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
     arena::register_builtin_agents();
 #ifdef ARENA_HAVE_TORCH
     arena::trainer::register_trainer_agents();
+    arena::lm::register_lm_agent();
 #endif
     auto& registry = arena::GameRegistry::global();
     for (const auto& err : registry.load_plugins_from_env()) fmt::print(stderr, "warning: {}\n", err);
