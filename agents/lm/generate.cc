@@ -1,11 +1,22 @@
 #include "agents/lm/generate.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <limits>
 
 #include "agents/lm/model.h"
 #include "agents/lm/text/tokenizer.h"
 #include "games/api/params.h"
+
+#ifdef ARENA_LM_CUDA_KERNELS
+#include "kernels/sampling.h"
+#endif
+#ifdef ARENA_LM_CUDA_GRAPHS
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
 
 namespace arena::lm {
 namespace {
@@ -32,17 +43,18 @@ torch::Tensor shr(const torch::Tensor& x, int s) {
   return torch::bitwise_and(torch::bitwise_right_shift(x, s), static_cast<std::int64_t>((~0ULL) >> s));
 }
 
-// The same hash as sampling_uniform, over [B, V] on the model's device (int64 arithmetic wraps like uint64).
-torch::Tensor uniforms(const std::vector<std::uint64_t>& seeds, std::int64_t step, std::int64_t vocab,
-                       torch::Device device) {
-  std::vector<std::int64_t> keys(seeds.size());
-  for (size_t b = 0; b < seeds.size(); ++b) keys[b] = static_cast<std::int64_t>(row_key(seeds[b], step));
-  auto k = torch::from_blob(keys.data(), {static_cast<std::int64_t>(keys.size()), 1}, torch::kLong).clone().to(device);
-  auto v = torch::arange(vocab, torch::TensorOptions().dtype(torch::kLong).device(device)).unsqueeze(0);
-  auto x = k + v * static_cast<std::int64_t>(kGolden);
+torch::Tensor mix64(torch::Tensor x) {
   x = torch::bitwise_xor(x, shr(x, 30)) * static_cast<std::int64_t>(kMix1);
   x = torch::bitwise_xor(x, shr(x, 27)) * static_cast<std::int64_t>(kMix2);
-  x = torch::bitwise_xor(x, shr(x, 31));
+  return torch::bitwise_xor(x, shr(x, 31));
+}
+
+// The same hash as sampling_uniform, over [B, V], computed on the device from the rows' seeds [B] and the step
+// counter [1] (int64 arithmetic wraps like uint64), so it can run inside a CUDA graph.
+torch::Tensor uniforms(const torch::Tensor& seeds, const torch::Tensor& step, std::int64_t vocab) {
+  auto keys = mix64(seeds + (step + 1) * static_cast<std::int64_t>(kGolden)).unsqueeze(1);
+  auto v = torch::arange(vocab, seeds.options()).unsqueeze(0);
+  auto x = mix64(keys + v * static_cast<std::int64_t>(kGolden));
   return (shr(x, 11).to(torch::kFloat64) + 0.5) * 0x1.0p-53;
 }
 
@@ -92,6 +104,62 @@ double sampling_uniform(std::uint64_t seed, std::int64_t step, std::int64_t toke
   return (static_cast<double>(x >> 11) + 0.5) * 0x1.0p-53;
 }
 
+namespace {
+
+// Everything one decode step reads and writes, in fixed device buffers: sample a token per row from `logits`, record
+// (token, log-prob, sampling log-prob) in `out`, run the token through the model into cache slot `slot`, leave the
+// next logits in `logits`, and advance the counters. No host work and no shape changes, so on a GPU the step is
+// captured once as a CUDA graph and replayed.
+struct StepState {
+  torch::Tensor logits;  // [B, V] fp32
+  torch::Tensor pos;     // [B] long: position of the token sampled next
+  torch::Tensor slot;    // [1] long: its cache slot
+  torch::Tensor step;    // [1] long: decode step (the sampling noise's counter)
+  torch::Tensor seeds;   // [B] long (uint64 bit patterns)
+  torch::Tensor out;     // [3, B] fp64
+};
+
+void decode_step(Qwen3Model& model, KvCache& cache, StepState& s, const SamplingOptions& o) {
+  auto full = torch::log_softmax(s.logits, -1);
+  torch::Tensor token, sample_lp;
+  if (o.temperature == 0) {
+    token = s.logits.argmax(-1);
+    sample_lp = torch::zeros_like(full.select(1, 0));
+  } else {
+    auto filtered = filter_logits(s.logits / o.temperature, o).contiguous();
+#ifdef ARENA_LM_CUDA_KERNELS
+    if (filtered.is_cuda() && o.fused_sampling) {
+      // The same noise and argmax in one kernel instead of some forty tensor ops.
+      token = torch::empty({filtered.size(0)}, s.seeds.options());
+      kernels::gumbel_argmax(filtered.data_ptr<float>(), s.seeds.data_ptr<std::int64_t>(),
+                             s.step.data_ptr<std::int64_t>(), filtered.size(0), filtered.size(1),
+                             token.data_ptr<std::int64_t>(), c10::cuda::getCurrentCUDAStream().stream());
+    }
+#endif
+    if (!token.defined()) {
+      auto g = -torch::log(-torch::log(uniforms(s.seeds, s.step, s.logits.size(1))));
+      token = (filtered.to(torch::kFloat64) + g).argmax(-1);
+    }
+    sample_lp = torch::log_softmax(filtered, -1).gather(-1, token.unsqueeze(-1)).squeeze(-1);
+  }
+  auto lp = full.gather(-1, token.unsqueeze(-1)).squeeze(-1);
+  s.out.select(0, 0).copy_(token);
+  s.out.select(0, 1).copy_(lp);
+  s.out.select(0, 2).copy_(sample_lp);
+  auto h = model.decode_hidden(token.unsqueeze(1), s.pos.unsqueeze(1), s.slot, cache);
+  s.logits.copy_(model.logits(h.select(1, 0)));
+  s.pos.add_(1);
+  s.slot.add_(1);
+  s.step.add_(1);
+}
+
+bool graphs_disabled() {
+  const char* v = std::getenv("ARENA_NO_CUDA_GRAPHS");
+  return v && *v && std::string(v) != "0";
+}
+
+}  // namespace
+
 std::vector<Generation> generate(Qwen3Model& model, const Tokenizer& tokenizer,
                                  std::span<const GenerationRequest> requests, const SamplingOptions& o) {
   const auto B = static_cast<std::int64_t>(requests.size());
@@ -101,43 +169,59 @@ std::vector<Generation> generate(Qwen3Model& model, const Tokenizer& tokenizer,
   if (o.temperature < 0) throw Error("temperature must be >= 0");
   if (o.top_p <= 0 || o.top_p > 1) throw Error("top_p must be in (0, 1]");
   torch::InferenceMode inference;
+  model.prepare_decode();
   const int V = model.config().vocab_size;
   const auto device = model.device();
   std::vector<const std::vector<std::int32_t>*> prompts;
-  std::vector<std::int64_t> lengths;
-  std::vector<std::uint64_t> seeds;
+  std::vector<std::int64_t> lengths, seeds;
   for (const auto& r : requests) {
     check_prompt(r.prompt, V, "a generation prompt");
     prompts.push_back(&r.prompt);
     lengths.push_back(static_cast<std::int64_t>(r.prompt.size()));
-    seeds.push_back(r.seed);
+    seeds.push_back(static_cast<std::int64_t>(r.seed));
   }
   const std::int64_t P = *std::max_element(lengths.begin(), lengths.end());
-  auto cache = model.make_cache(B, P + o.max_new_tokens);
-  auto ids = left_padded_ids(prompts, P, device);
-  auto [pos, valid] = left_padded_positions(lengths, P, device);
-  auto hidden = model.hidden_states(ids, pos, valid, &cache);
-  auto logits = model.logits(hidden.select(1, P - 1));  // [B, V] fp32
-  auto next_pos = torch::from_blob(lengths.data(), {B}, torch::kLong).clone().to(device);
-  auto ones = torch::ones({B, 1}, torch::TensorOptions().dtype(torch::kBool).device(device));
+  // One slot more than the tokens kept: the last step also runs its token through the model.
+  auto cache = model.make_cache(B, P + o.max_new_tokens + 1);
+  auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(device);
 
+#ifdef ARENA_LM_CUDA_GRAPHS
+  std::optional<c10::cuda::CUDAStreamGuard> stream_guard;
+  if (device.is_cuda()) stream_guard.emplace(c10::cuda::getStreamFromPool(false, device.index()));
+#endif
+  StepState st;
+  {
+    auto [pos, valid] = left_padded_positions(lengths, P, device);
+    auto hidden = model.hidden_states(left_padded_ids(prompts, P, device), pos, valid, &cache);
+    st.logits = model.logits(hidden.select(1, P - 1)).contiguous();
+  }
+  st.pos = torch::from_blob(lengths.data(), {B}, torch::kLong).clone().to(device);
+  st.slot = torch::full({1}, P, long_opts);
+  st.step = torch::zeros({1}, long_opts);
+  st.seeds = torch::from_blob(seeds.data(), {B}, torch::kLong).clone().to(device);
+  st.out = torch::zeros({3, B}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+
+#ifdef ARENA_LM_CUDA_GRAPHS
+  std::unique_ptr<at::cuda::CUDAGraph> graph;
+  const bool use_graph = device.is_cuda() && o.cuda_graphs && o.max_new_tokens > 2 && !graphs_disabled();
+#endif
   std::vector<bool> done(static_cast<size_t>(B), false);
   std::int64_t remaining = B;
   for (int step = 0; step < o.max_new_tokens && remaining > 0; ++step) {
-    auto full = torch::log_softmax(logits, -1);
-    torch::Tensor token, sample_lp;
-    if (o.temperature == 0) {
-      token = logits.argmax(-1);
-      sample_lp = torch::zeros({B}, full.options());
-    } else {
-      auto filtered = filter_logits(logits / o.temperature, o);
-      auto g = -torch::log(-torch::log(uniforms(seeds, step, V, device)));
-      token = (filtered.to(torch::kFloat64) + g).argmax(-1);
-      sample_lp = torch::log_softmax(filtered, -1).gather(-1, token.unsqueeze(-1)).squeeze(-1);
+#ifdef ARENA_LM_CUDA_GRAPHS
+    if (use_graph && step == 1) {
+      // Step 0 ran eagerly on this stream (the warm-up capture needs); from here on every step is a replay.
+      graph = std::make_unique<at::cuda::CUDAGraph>();
+      graph->capture_begin();
+      decode_step(model, cache, st, o);
+      graph->capture_end();
     }
-    auto lp = full.gather(-1, token.unsqueeze(-1)).squeeze(-1);
-    auto host = torch::stack({token.to(torch::kFloat64), lp.to(torch::kFloat64), sample_lp.to(torch::kFloat64)})
-                    .to(torch::kCPU);
+    if (graph) graph->replay();
+    else decode_step(model, cache, st, o);
+#else
+    decode_step(model, cache, st, o);
+#endif
+    auto host = st.out.to(torch::kCPU);
     auto acc = host.accessor<double, 2>();
     for (std::int64_t b = 0; b < B; ++b) {
       if (done[b]) continue;
@@ -151,12 +235,12 @@ std::vector<Generation> generate(Qwen3Model& model, const Tokenizer& tokenizer,
       } else {
         const size_t before = g.text.size();
         g.text += tokenizer.token_bytes(t);
-        for (const auto& s : o.stop_strings) {
-          if (s.empty()) continue;
-          const size_t from = before >= s.size() ? before - s.size() + 1 : 0;
-          const size_t at = g.text.find(s, from);
+        for (const auto& stop : o.stop_strings) {
+          if (stop.empty()) continue;
+          const size_t from = before >= stop.size() ? before - stop.size() + 1 : 0;
+          const size_t at = g.text.find(stop, from);
           if (at != std::string::npos) {
-            g.text.resize(at + s.size());
+            g.text.resize(at + stop.size());
             g.finish_reason = "stop";
             break;
           }
@@ -168,10 +252,6 @@ std::vector<Generation> generate(Qwen3Model& model, const Tokenizer& tokenizer,
         --remaining;
       }
     }
-    if (remaining == 0 || step + 1 == o.max_new_tokens) break;
-    auto h = model.hidden_states(token.unsqueeze(1), next_pos.unsqueeze(1), ones, &cache);
-    logits = model.logits(h.select(1, 0));
-    next_pos += 1;
   }
   return out;
 }

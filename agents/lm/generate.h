@@ -27,6 +27,12 @@ struct SamplingOptions {
   std::vector<std::string> stop_strings;
   // ... or when it samples one of these tokens (kept in `tokens`, not in `text`), e.g. <|im_end|>.
   std::vector<std::int32_t> stop_tokens;
+  // On a CUDA device, capture the decode step once as a CUDA graph and replay it (same results, far fewer launches).
+  // The environment variable ARENA_NO_CUDA_GRAPHS=1 turns it off everywhere.
+  bool cuda_graphs = true;
+  // On a CUDA device of a CUDA build, draw the token with one fused kernel (kernels/sampling.h) instead of tensor
+  // ops; both give the same tokens (tested).
+  bool fused_sampling = true;
 };
 
 struct GenerationRequest {

@@ -165,13 +165,14 @@ KvCache Qwen3Model::make_cache(std::int64_t batch, std::int64_t capacity) const 
 }
 
 torch::Tensor Qwen3Model::rms_norm(const torch::Tensor& x, const torch::Tensor& w) const {
-  auto xf = x.to(torch::kFloat32);
-  auto var = xf.pow(2).mean(-1, true);
-  return w * (xf * torch::rsqrt(var + config_.rms_norm_eps)).to(x.scalar_type());
+  // LibTorch's fused RMSNorm (one kernel on CUDA) accumulates in fp32 like HF; in bf16 it applies the weight before
+  // rounding where HF rounds first, a difference below bf16's resolution.
+  return at::rms_norm(x, {x.size(-1)}, w, config_.rms_norm_eps);
 }
 
 torch::Tensor Qwen3Model::attention(Layer& L, int index, const torch::Tensor& x, const torch::Tensor& cos,
-                                    const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache) {
+                                    const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache,
+                                    const torch::Tensor* slot) {
   const auto B = x.size(0), T = x.size(1);
   const int H = config_.num_attention_heads, KV = config_.num_key_value_heads, hd = config_.head_dim;
   auto q = proj(x, L.q_proj, L.q_bias).view({B, T, H, hd});
@@ -183,14 +184,29 @@ torch::Tensor Qwen3Model::attention(Layer& L, int index, const torch::Tensor& x,
   q = q * cos + rotate_half(q) * sin;
   k = k * cos + rotate_half(k) * sin;
   torch::Tensor keys = k, values = v;
-  if (cache) {
+  if (slot) {
+    cache->k[index].index_copy_(2, *slot, k);
+    cache->v[index].index_copy_(2, *slot, v);
+    keys = cache->k[index];
+    values = cache->v[index];
+  } else if (cache) {
     cache->k[index].narrow(2, cache->length, T).copy_(k);
     cache->v[index].narrow(2, cache->length, T).copy_(v);
     keys = cache->k[index].narrow(2, 0, cache->length + T);
     values = cache->v[index].narrow(2, 0, cache->length + T);
   }
-  auto out = at::scaled_dot_product_attention(q, keys, values, mask, 0.0, false, 1.0 / std::sqrt(double(hd)),
-                                              /*enable_gqa=*/KV != H);
+  const double scale = 1.0 / std::sqrt(double(hd));
+  torch::Tensor out;
+  if (T == 1 && KV != H) {
+    // One new token per row: the H / KV query heads of a kv head become that many query rows against the same keys
+    // and mask, so attention runs as plain multi-head attention on KV heads (no key/value copies, and the fused
+    // kernels apply, which they do not with grouped heads and a mask).
+    auto grouped = q.reshape({B, KV, H / KV, hd});
+    out = at::scaled_dot_product_attention(grouped, keys, values, mask, 0.0, false, scale)
+              .reshape({B, H, 1, hd});
+  } else {
+    out = at::scaled_dot_product_attention(q, keys, values, mask, 0.0, false, scale, /*enable_gqa=*/KV != H);
+  }
   out = out.transpose(1, 2).reshape({B, T, std::int64_t(H) * hd});
   return proj(out, L.o_proj, L.o_bias);
 }
@@ -218,20 +234,83 @@ torch::Tensor Qwen3Model::hidden_states(const torch::Tensor& ids, const torch::T
   auto mask = (causal.unsqueeze(0) & key_valid.unsqueeze(1)) | self.unsqueeze(0);  // [B, T, K]
   mask = mask.unsqueeze(1);                                            // [B, 1, T, K]
 
+  auto out = layers_forward(F::embedding(ids, embed_), positions, mask, cache, nullptr);
+  if (cache) cache->length = past + T;
+  return out;
+}
+
+torch::Tensor Qwen3Model::layers_forward(torch::Tensor x, const torch::Tensor& positions, const torch::Tensor& mask,
+                                         KvCache* cache, const torch::Tensor* slot) {
   // Rotary tables for these positions, fp32, then cast like HF.
   auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq_;  // [B, T, hd/2]
   auto emb = torch::cat({freqs, freqs}, -1);
   auto cos = emb.cos().to(dtype_).unsqueeze(1);  // [B, 1, T, hd]
   auto sin = emb.sin().to(dtype_).unsqueeze(1);
-
-  auto x = F::embedding(ids, embed_);
   for (size_t i = 0; i < layers_.size(); ++i) {
     Layer& L = layers_[i];
-    x = x + attention(L, static_cast<int>(i), rms_norm(x, L.input_norm), cos, sin, mask, cache);
+    x = x + attention(L, static_cast<int>(i), rms_norm(x, L.input_norm), cos, sin, mask, cache, slot);
     auto h = rms_norm(x, L.post_norm);
     x = x + proj(torch::silu(proj(h, L.gate_proj)) * proj(h, L.up_proj), L.down_proj);
   }
-  if (cache) cache->length = past + T;
+  return rms_norm(x, final_norm_);
+}
+
+void Qwen3Model::prepare_decode() {
+  torch::NoGradGuard no_grad;
+  fused_.clear();
+  const int H = config_.num_attention_heads, KV = config_.num_key_value_heads;
+  for (const auto& L : layers_) {
+    Fused f;
+    f.qkv = torch::cat({L.q_proj, L.k_proj, L.v_proj}, 0).detach();
+    if (L.q_bias.defined()) f.qkv_bias = torch::cat({L.q_bias, L.k_bias, L.v_bias}, 0).detach();
+    f.gate_up = torch::cat({L.gate_proj, L.up_proj}, 0).detach();
+    f.qk_norm = torch::cat({L.q_norm.unsqueeze(0).expand({H, -1}), L.k_norm.unsqueeze(0).expand({KV, -1})}, 0).detach();
+    fused_.push_back(std::move(f));
+  }
+}
+
+torch::Tensor Qwen3Model::decode_layer(size_t index, const torch::Tensor& x, const torch::Tensor& cos,
+                                       const torch::Tensor& sin_signed, const torch::Tensor& mask, KvCache& cache,
+                                       const torch::Tensor& slot) {
+  const Layer& L = layers_[index];
+  const Fused& f = fused_[index];
+  const auto B = x.size(0);
+  const int H = config_.num_attention_heads, KV = config_.num_key_value_heads, hd = config_.head_dim;
+  auto qkv = proj(rms_norm(x, L.input_norm), f.qkv, f.qkv_bias);  // [B, 1, (H + 2 KV) hd]
+  // q and k heads side by side: one RMSNorm (the per-head weights stacked) and one rotation for both.
+  auto qk = qkv.narrow(-1, 0, std::int64_t(H + KV) * hd).view({B, 1, H + KV, hd});
+  qk = at::rms_norm(qk, {hd}, std::nullopt, config_.rms_norm_eps) * f.qk_norm;
+  const auto half = hd / 2;
+  // x·cos + rotate_half(x)·sin with rotate_half(x)·sin = [x2, x1]·[−sin1, sin2]: the same products, fewer kernels.
+  qk = torch::addcmul(qk * cos, torch::cat({qk.narrow(-1, half, half), qk.narrow(-1, 0, half)}, -1), sin_signed);
+  auto k = qk.narrow(2, H, KV).transpose(1, 2);  // [B, KV, 1, hd]
+  auto v = qkv.narrow(-1, std::int64_t(H + KV) * hd, std::int64_t(KV) * hd).view({B, 1, KV, hd}).transpose(1, 2);
+  cache.k[index].index_copy_(2, slot, k);
+  cache.v[index].index_copy_(2, slot, v);
+  // The H / KV query heads of each kv head as that many query rows (see attention()).
+  auto q = qk.narrow(2, 0, H).reshape({B, KV, H / KV, hd});
+  auto att = at::scaled_dot_product_attention(q, cache.k[index], cache.v[index], mask, 0.0, false,
+                                              1.0 / std::sqrt(double(hd)));
+  auto h = x + proj(att.reshape({B, 1, std::int64_t(H) * hd}), L.o_proj, L.o_bias);
+  auto gu = proj(rms_norm(h, L.post_norm), f.gate_up);
+  const auto ff = config_.intermediate_size;
+  return h + proj(torch::silu(gu.narrow(-1, 0, ff)) * gu.narrow(-1, ff, ff), L.down_proj);
+}
+
+torch::Tensor Qwen3Model::decode_hidden(const torch::Tensor& ids, const torch::Tensor& positions,
+                                        const torch::Tensor& slot, KvCache& cache) {
+  if (fused_.size() != layers_.size()) prepare_decode();
+  // The new token's slot becomes valid; it sees every valid slot up to its own.
+  cache.key_valid.index_fill_(1, slot, true);
+  auto upto = torch::arange(cache.capacity(), torch::TensorOptions().dtype(torch::kLong).device(device_)) <= slot;
+  auto mask = (cache.key_valid & upto.unsqueeze(0)).unsqueeze(1).unsqueeze(1);  // [B, 1, 1, capacity]
+  // Rotary tables [B, 1, 1, hd] (fp32, then cast like HF); the sine with its first half negated.
+  auto freqs = positions.to(torch::kFloat32).unsqueeze(-1) * inv_freq_;  // [B, 1, hd/2]
+  auto cos = torch::cat({freqs, freqs}, -1).cos().to(dtype_).unsqueeze(2);
+  auto sin_half = freqs.sin();
+  auto sin_signed = torch::cat({-sin_half, sin_half}, -1).to(dtype_).unsqueeze(2);
+  auto x = F::embedding(ids, embed_);
+  for (size_t i = 0; i < layers_.size(); ++i) x = decode_layer(i, x, cos, sin_signed, mask, cache, slot);
   return rms_norm(x, final_norm_);
 }
 

@@ -61,6 +61,14 @@ class Qwen3Model {
   // Returns the final hidden states [B, T, hidden] (model dtype).
   torch::Tensor hidden_states(const torch::Tensor& ids, const torch::Tensor& positions, const torch::Tensor& valid,
                               KvCache* cache = nullptr);
+  // One decode step with every shape fixed by the cache, so it can be captured in a CUDA graph: tokens `ids` [B, 1]
+  // at `positions` [B, 1] are written into cache slot `slot` (a one-element long tensor on the model's device, read on
+  // the device) and attend to every valid slot up to it. The cache's `length` is left to the caller.
+  torch::Tensor decode_hidden(const torch::Tensor& ids, const torch::Tensor& positions, const torch::Tensor& slot,
+                              KvCache& cache);
+  // Builds the concatenated weights decode_hidden runs on ([q; k; v], [gate; up], the q/k norm weights per head) from
+  // the current parameters; generation calls it first, so weights changed by training are always picked up.
+  void prepare_decode();
   // lm_head over hidden states: logits in fp32.
   torch::Tensor logits(const torch::Tensor& hidden) const;
   // hidden_states + logits over all T positions.
@@ -77,7 +85,18 @@ class Qwen3Model {
   };
   torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& w) const;
   torch::Tensor attention(Layer& layer, int index, const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache);
+                          const torch::Tensor& sin, const torch::Tensor& mask, KvCache* cache,
+                          const torch::Tensor* slot = nullptr);
+  torch::Tensor layers_forward(torch::Tensor x, const torch::Tensor& positions, const torch::Tensor& mask,
+                               KvCache* cache, const torch::Tensor* slot);
+  // Decode-step layer on the concatenated weights: fewer, larger kernels for the same arithmetic.
+  struct Fused {
+    torch::Tensor qkv, qkv_bias, gate_up, qk_norm;  // qk_norm: [H + KV, head_dim]
+  };
+  torch::Tensor decode_layer(size_t index, const torch::Tensor& x, const torch::Tensor& cos,
+                             const torch::Tensor& sin_signed, const torch::Tensor& mask, KvCache& cache,
+                             const torch::Tensor& slot);
+  std::vector<Fused> fused_;
   void build_names();
 
   ModelConfig config_;

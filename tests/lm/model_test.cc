@@ -365,4 +365,27 @@ TEST_CASE("On a CUDA device: fp32 and bf16 parity with transformers, and the CPU
   std::vector<GenerationRequest> reqs = {{{1, 2, 3}, 5}, {{7, 8, 9, 10, 11}, 6}};
   auto a = generate(cpu_model, tok, reqs, o), b = generate(gpu_model, tok, reqs, o);
   for (size_t i = 0; i < a.size(); ++i) CHECK(a[i].tokens == b[i].tokens);
+  // The decode step replayed as a CUDA graph gives what eager steps give, filters included.
+  SamplingOptions filtered = o;
+  filtered.top_k = 40;
+  filtered.top_p = 0.9;
+  filtered.max_new_tokens = 20;
+  SamplingOptions eager = filtered;
+  eager.cuda_graphs = false;
+  auto g = generate(gpu_model, tok, reqs, filtered), e = generate(gpu_model, tok, reqs, eager);
+  for (size_t i = 0; i < g.size(); ++i) {
+    CHECK(g[i].tokens == e[i].tokens);
+    CHECK(g[i].logprobs == e[i].logprobs);
+    CHECK(g[i].sample_logprobs == e[i].sample_logprobs);
+  }
+  // The fused sampling kernel draws what the tensor ops draw (CUDA builds; otherwise both runs take the tensor path).
+  SamplingOptions unfused = filtered;
+  unfused.fused_sampling = false;
+  unfused.temperature = 1.7;
+  SamplingOptions fused = unfused;
+  fused.fused_sampling = true;
+  std::vector<GenerationRequest> many;
+  for (std::uint64_t k = 0; k < 64; ++k) many.push_back({{1, static_cast<std::int32_t>(k % 300), 3}, 1000 + k});
+  auto f = generate(gpu_model, tok, many, fused), u = generate(gpu_model, tok, many, unfused);
+  for (size_t i = 0; i < f.size(); ++i) CHECK(f[i].tokens == u[i].tokens);
 }
