@@ -10,9 +10,12 @@
 #include "games/api/params.h"
 
 #ifdef ARENA_LM_CUDA_KERNELS
+#include <c10/cuda/CUDAStream.h>
+
 #include "kernels/sampling.h"
 #endif
 #ifdef ARENA_LM_CUDA_GRAPHS
+#include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -117,7 +120,14 @@ struct StepState {
   torch::Tensor step;    // [1] long: decode step (the sampling noise's counter)
   torch::Tensor seeds;   // [B] long (uint64 bit patterns)
   torch::Tensor out;     // [3, B] fp64
+  std::int64_t decodable = 0;  // ids at or above it have no bytes in the tokenizer and are never sampled
 };
+
+// Tokens the tokenizer cannot decode (a model vocabulary padded past the tokenizer's) get probability 0.
+void mask_undecodable(torch::Tensor& logits, std::int64_t decodable) {
+  const auto V = logits.size(-1);
+  if (decodable < V) logits.narrow(-1, decodable, V - decodable).fill_(-std::numeric_limits<float>::infinity());
+}
 
 void decode_step(Qwen3Model& model, KvCache& cache, StepState& s, const SamplingOptions& o) {
   auto full = torch::log_softmax(s.logits, -1);
@@ -148,9 +158,37 @@ void decode_step(Qwen3Model& model, KvCache& cache, StepState& s, const Sampling
   s.out.select(0, 2).copy_(sample_lp);
   auto h = model.decode_hidden(token.unsqueeze(1), s.pos.unsqueeze(1), s.slot, cache);
   s.logits.copy_(model.logits(h.select(1, 0)));
+  mask_undecodable(s.logits, s.decodable);
   s.pos.add_(1);
   s.slot.add_(1);
   s.step.add_(1);
+}
+
+// Prefills left-padded prompts into `cache` and returns the logits at each row's last prompt token [B, V] fp32.
+// Rows go in chunks so that the attention mask and scores of one chunk stay bounded (rows × P² ≤ 2^26); chunks write
+// their rows of the cache through views.
+torch::Tensor prefill(Qwen3Model& model, const std::vector<const std::vector<std::int32_t>*>& prompts,
+                      const std::vector<std::int64_t>& lengths, std::int64_t P, KvCache& cache) {
+  const auto B = static_cast<std::int64_t>(prompts.size());
+  const std::int64_t per_chunk = std::clamp<std::int64_t>((std::int64_t(1) << 26) / std::max<std::int64_t>(1, P * P), 1, B);
+  std::vector<torch::Tensor> logits;
+  for (std::int64_t lo = 0; lo < B; lo += per_chunk) {
+    const std::int64_t n = std::min(per_chunk, B - lo);
+    KvCache part;
+    part.length = cache.length;
+    part.key_valid = cache.key_valid.narrow(0, lo, n);
+    for (size_t l = 0; l < cache.k.size(); ++l) {
+      part.k.push_back(cache.k[l].narrow(0, lo, n));
+      part.v.push_back(cache.v[l].narrow(0, lo, n));
+    }
+    std::vector<const std::vector<std::int32_t>*> rows(prompts.begin() + lo, prompts.begin() + lo + n);
+    std::vector<std::int64_t> lens(lengths.begin() + lo, lengths.begin() + lo + n);
+    auto [pos, valid] = left_padded_positions(lens, P, model.device());
+    auto hidden = model.hidden_states(left_padded_ids(rows, P, model.device()), pos, valid, &part);
+    logits.push_back(model.logits(hidden.select(1, P - 1)));
+  }
+  cache.length += P;
+  return torch::cat(logits, 0).contiguous();
 }
 
 bool graphs_disabled() {
@@ -181,20 +219,14 @@ std::vector<Generation> generate(Qwen3Model& model, const Tokenizer& tokenizer,
     seeds.push_back(static_cast<std::int64_t>(r.seed));
   }
   const std::int64_t P = *std::max_element(lengths.begin(), lengths.end());
-  // One slot more than the tokens kept: the last step also runs its token through the model.
-  auto cache = model.make_cache(B, P + o.max_new_tokens + 1);
+  // Every sampled token is run through the model (the last one's logits go unused): slots P .. P + max_new − 1.
+  auto cache = model.make_cache(B, P + o.max_new_tokens);
   auto long_opts = torch::TensorOptions().dtype(torch::kLong).device(device);
 
-#ifdef ARENA_LM_CUDA_GRAPHS
-  std::optional<c10::cuda::CUDAStreamGuard> stream_guard;
-  if (device.is_cuda()) stream_guard.emplace(c10::cuda::getStreamFromPool(false, device.index()));
-#endif
   StepState st;
-  {
-    auto [pos, valid] = left_padded_positions(lengths, P, device);
-    auto hidden = model.hidden_states(left_padded_ids(prompts, P, device), pos, valid, &cache);
-    st.logits = model.logits(hidden.select(1, P - 1)).contiguous();
-  }
+  st.decodable = tokenizer.vocab_size();
+  st.logits = prefill(model, prompts, lengths, P, cache);
+  mask_undecodable(st.logits, st.decodable);
   st.pos = torch::from_blob(lengths.data(), {B}, torch::kLong).clone().to(device);
   st.slot = torch::full({1}, P, long_opts);
   st.step = torch::zeros({1}, long_opts);
@@ -210,11 +242,27 @@ std::vector<Generation> generate(Qwen3Model& model, const Tokenizer& tokenizer,
   for (int step = 0; step < o.max_new_tokens && remaining > 0; ++step) {
 #ifdef ARENA_LM_CUDA_GRAPHS
     if (use_graph && step == 1) {
-      // Step 0 ran eagerly on this stream (the warm-up capture needs); from here on every step is a replay.
+      // Step 0 ran eagerly (the warm-up capture needs). Capture records on a side stream and executes nothing; the
+      // replays then run on the current stream, in order with everything queued before.
+      auto current = c10::cuda::getCurrentCUDAStream(device.index());
+      auto side = c10::cuda::getStreamFromPool(false, device.index());
+      at::cuda::CUDAEvent ready;
+      ready.record(current);
+      ready.block(side);
       graph = std::make_unique<at::cuda::CUDAGraph>();
-      graph->capture_begin();
-      decode_step(model, cache, st, o);
-      graph->capture_end();
+      try {
+        c10::cuda::CUDAStreamGuard guard(side);
+        graph->capture_begin();
+        try {
+          decode_step(model, cache, st, o);
+        } catch (...) {
+          graph->capture_end();
+          throw;
+        }
+        graph->capture_end();
+      } catch (const std::exception&) {
+        graph.reset();  // nothing ran under capture: the step runs eagerly below
+      }
     }
     if (graph) graph->replay();
     else decode_step(model, cache, st, o);
@@ -235,15 +283,17 @@ std::vector<Generation> generate(Qwen3Model& model, const Tokenizer& tokenizer,
       } else {
         const size_t before = g.text.size();
         g.text += tokenizer.token_bytes(t);
+        // The stop string whose first occurrence ends earliest wins (one token may complete several).
+        size_t cut = std::string::npos;
         for (const auto& stop : o.stop_strings) {
           if (stop.empty()) continue;
           const size_t from = before >= stop.size() ? before - stop.size() + 1 : 0;
           const size_t at = g.text.find(stop, from);
-          if (at != std::string::npos) {
-            g.text.resize(at + stop.size());
-            g.finish_reason = "stop";
-            break;
-          }
+          if (at != std::string::npos) cut = std::min(cut, at + stop.size());
+        }
+        if (cut != std::string::npos) {
+          g.text.resize(cut);
+          g.finish_reason = "stop";
         }
         if (g.finish_reason.empty() && step + 1 == o.max_new_tokens) g.finish_reason = "length";
       }
@@ -256,7 +306,9 @@ std::vector<Generation> generate(Qwen3Model& model, const Tokenizer& tokenizer,
   return out;
 }
 
-std::vector<std::vector<double>> score_continuations(Qwen3Model& model, std::span<const ScoringRequest> requests) {
+namespace {
+
+std::vector<std::vector<double>> score_group(Qwen3Model& model, std::span<const ScoringRequest> requests) {
   std::vector<std::vector<double>> out(requests.size());
   if (requests.empty()) return out;
   torch::InferenceMode inference;
@@ -309,6 +361,39 @@ std::vector<std::vector<double>> score_continuations(Qwen3Model& model, std::spa
   auto sums = per_token.to(torch::kFloat64).sum(1).to(torch::kCPU);
   auto acc = sums.accessor<double, 1>();
   for (std::int64_t i = 0; i < R; ++i) out[row_of[i]].push_back(acc[i]);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::vector<double>> score_continuations(Qwen3Model& model, std::span<const ScoringRequest> requests) {
+  // Requests are scored in groups whose replicated caches (one copy of the prompt's cache per continuation) stay
+  // under 1 GiB and whose prefill attention stays bounded (requests × P² ≤ 2^26).
+  const auto& c = model.config();
+  const std::int64_t elem = model.dtype() == torch::kFloat32 ? 4 : 2;
+  const std::int64_t per_slot = 2LL * c.num_hidden_layers * c.num_key_value_heads * c.head_dim * elem;
+  std::vector<std::vector<double>> out;
+  out.reserve(requests.size());
+  std::size_t lo = 0;
+  while (lo < requests.size()) {
+    std::size_t hi = lo;
+    std::int64_t bytes = 0, longest = 0;
+    while (hi < requests.size()) {
+      const auto& r = requests[hi];
+      std::int64_t cont = 0;
+      for (const auto& x : r.continuations) cont = std::max<std::int64_t>(cont, static_cast<std::int64_t>(x.size()));
+      const std::int64_t p = static_cast<std::int64_t>(r.prompt.size());
+      const std::int64_t add = per_slot * (p + cont) * static_cast<std::int64_t>(r.continuations.size() + 1);
+      const std::int64_t l = std::max(longest, p);
+      if (hi > lo && (bytes + add > (std::int64_t(1) << 30) || std::int64_t(hi - lo + 1) * l * l > (std::int64_t(1) << 26)))
+        break;
+      bytes += add;
+      longest = l;
+      ++hi;
+    }
+    for (auto& row : score_group(model, requests.subspan(lo, hi - lo))) out.push_back(std::move(row));
+    lo = hi;
+  }
   return out;
 }
 

@@ -92,9 +92,18 @@ class LmAgent : public Agent {
     RetryInfo retry;
     const RetryInfo* retry_ptr = nullptr;
     if (!for_scoring && o_.format == PromptFormat::kMars) {
+      // One entry per earlier decision of this player, in order; "" where no response is remembered (the prompt
+      // then shows the chosen action instead).
       Conversation& c = conversation(r);
-      for (const auto& [at, text] : c.responses)
-        if (at < r.state->history().size()) own.push_back(text);
+      const auto& h = r.state->history();
+      auto s = r.state->game().new_initial_state();
+      for (std::size_t i = 0; i < h.size(); ++i) {
+        if (s->current_player() == r.player) {
+          auto it = c.responses.find(i);
+          own.push_back(it == c.responses.end() ? std::string() : it->second);
+        }
+        s->apply_action(h[i]);
+      }
     }
     if (!for_scoring && r.attempt > 0) {
       retry.attempt = r.attempt;
@@ -204,6 +213,7 @@ class LmAgent : public Agent {
         cum += p[k];
         if (u < cum) break;
       }
+      while (p[k] == 0 && k > 0) --k;  // rounding left u past the total: the last action with mass
       const auto legal = r.state->legal_actions();
       out[i].action = legal[k];
       out[i].logprob = std::log(p[k]);

@@ -62,10 +62,11 @@ Qwen3Model::Qwen3Model(ModelConfig config, torch::Device device, torch::ScalarTy
     }
     layers_.push_back(std::move(L));
   }
-  inv_freq_ = torch::pow(c.rope_theta, -torch::arange(0, hd, 2, torch::TensorOptions().dtype(torch::kFloat64)) /
-                                           static_cast<double>(hd))
-                  .to(torch::kFloat32)
-                  .to(device);
+  // Exactly HF's fp32 arithmetic: 1 / θ^(arange(0, hd, 2) / hd) (a float64 power differs by an ulp in places, which
+  // shows in cos/sin at positions in the thousands).
+  auto exponents = torch::arange(0, hd, 2, torch::TensorOptions().dtype(torch::kLong)).to(torch::kFloat32) /
+                   static_cast<float>(hd);
+  inv_freq_ = (1.0 / torch::pow(c.rope_theta, exponents)).to(torch::kFloat32).to(device);
   build_names();
 }
 
@@ -150,6 +151,7 @@ void Qwen3Model::to(torch::Device device, torch::ScalarType dtype) {
   inv_freq_ = inv_freq_.to(device);
   device_ = device;
   dtype_ = dtype;
+  fused_.clear();
   build_names();
 }
 

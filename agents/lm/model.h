@@ -36,6 +36,7 @@ struct KvCache {
   KvCache select_rows(const torch::Tensor& rows) const;
 };
 
+// Not thread-safe: one thread drives a model at a time (generation rebuilds the decode weights it runs on).
 class Qwen3Model {
  public:
   Qwen3Model(ModelConfig config, torch::Device device, torch::ScalarType dtype);

@@ -79,14 +79,15 @@ ModelConfig parse_model_config(const nlohmann::json& j, const std::string& sourc
   c.intermediate_size = get_int(j, "intermediate_size", source, 0, true);
   c.num_hidden_layers = get_int(j, "num_hidden_layers", source, 0, true);
   c.num_attention_heads = get_int(j, "num_attention_heads", source, 0, true);
-  c.num_key_value_heads = get_int(j, "num_key_value_heads", source, c.num_attention_heads, false);
-  c.head_dim = get_int(j, "head_dim", source, c.hidden_size / c.num_attention_heads, false);
+  // Absent fields take Qwen3Config's defaults, so a config means what it means to `transformers`.
+  c.num_key_value_heads = get_int(j, "num_key_value_heads", source, 32, false);
+  c.head_dim = get_int(j, "head_dim", source, 128, false);
   if (c.num_attention_heads % c.num_key_value_heads != 0)
     throw Error(source + ": num_attention_heads (" + std::to_string(c.num_attention_heads) +
                 ") must be a multiple of num_key_value_heads (" + std::to_string(c.num_key_value_heads) + ")");
   if (c.head_dim % 2 != 0) throw Error(source + ": head_dim must be even for rotary embeddings");
   // transformers 5 writes rope_theta inside rope_parameters; older versions at the top level.
-  c.rope_theta = get_double(j, "rope_theta", source, 1e6);
+  c.rope_theta = get_double(j, "rope_theta", source, 10000.0);
   if (auto rp = j.find("rope_parameters"); rp != j.end() && rp->is_object()) {
     c.rope_theta = get_double(*rp, "rope_theta", source + " rope_parameters", c.rope_theta);
     const std::string rt = rp->value("rope_type", std::string("default"));

@@ -16,8 +16,8 @@ struct ModelConfig {
   int num_hidden_layers = 0;
   int num_attention_heads = 0;
   int num_key_value_heads = 0;
-  int head_dim = 0;                  // Qwen3 states it; absent → hidden_size / num_attention_heads
-  double rope_theta = 1e6;
+  int head_dim = 0;                  // absent from a config.json: 128, as Qwen3Config
+  double rope_theta = 1e6;           // absent from a config.json: 10000, as Qwen3Config
   double rms_norm_eps = 1e-6;
   int max_position_embeddings = 4096;
   bool tie_word_embeddings = true;

@@ -1,7 +1,9 @@
 """Reference side of the Qwen3 parity tests: `transformers` builds, saves, loads and runs the models Arena compares with.
 
-  hf_reference.py make DIR TIED SHARD_KB DTYPE DEVICE
-      A random Qwen3ForCausalLM (seeded; weights drawn wide enough that every part of the network shows in the logits)
+  hf_reference.py make DIR VARIANT SHARD_KB DTYPE DEVICE
+      A random Qwen3ForCausalLM (seeded; weights drawn wide enough that every part of the network shows in the logits;
+      VARIANT untied | tied | odd, the last with q/k/v/o biases, as many kv heads as heads, and heads × head_dim
+      unlike hidden_size, as real Qwen3 sizes have)
       saved with save_pretrained into DIR (sharded when SHARD_KB > 0), plus DIR/reference.safetensors holding a
       left-padded batch (ids, mask), the logits at every position and 8 greedily generated tokens per row.
   hf_reference.py check DIR DTYPE DEVICE ATOL
@@ -26,7 +28,7 @@ def positions(mask):
 
 def batch(vocab):
     g = torch.Generator().manual_seed(7)
-    lengths = [9, 4, 13, 1]
+    lengths = [9, 4, 300, 1]  # one long row: rotary positions into the hundreds
     width = max(lengths)
     ids = torch.zeros(len(lengths), width, dtype=torch.long)
     mask = torch.zeros(len(lengths), width, dtype=torch.long)
@@ -36,12 +38,13 @@ def batch(vocab):
     return ids, mask
 
 
-def make(out, tied, shard_kb, dtype, device):
+def make(out, variant, shard_kb, dtype, device):
     torch.manual_seed(1234)
+    odd = variant == "odd"
     cfg = Qwen3Config(vocab_size=300, hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
-                      num_key_value_heads=2, head_dim=16, max_position_embeddings=256, rope_theta=10000.0,
-                      rms_norm_eps=1e-6, tie_word_embeddings=tied, pad_token_id=0, bos_token_id=None,
-                      eos_token_id=None)
+                      num_key_value_heads=4 if odd else 2, head_dim=32 if odd else 16, attention_bias=odd,
+                      max_position_embeddings=512, rope_theta=1000000.0 if odd else 10000.0, rms_norm_eps=1e-6,
+                      tie_word_embeddings=variant == "tied", pad_token_id=0, bos_token_id=None, eos_token_id=None)
     model = Qwen3ForCausalLM(cfg)
     with torch.no_grad():
         for name, p in model.named_parameters():
@@ -76,7 +79,7 @@ def check(out, dtype, device, atol):
 
 if __name__ == "__main__":
     if sys.argv[1] == "make":
-        make(sys.argv[2], sys.argv[3] == "1", int(sys.argv[4]), sys.argv[5], sys.argv[6])
+        make(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6])
     elif sys.argv[1] == "check":
         check(sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5]))
     else:
