@@ -3,6 +3,7 @@
 #  - arena lm init / info / generate (seeded: same seed, same text), sharded weights;
 #  - lm(mode=free) in a tournament: every raw response is stored, accepted ones in turns, refused ones in
 #    rejected_responses with the parser's reason, and the run repeats exactly with the same seed;
+#  - arena lm sft: the loss on teacher answers falls and the fine-tuned model plays;
 #  - lm(mode=constrained) always plays legal actions, and its exact action probabilities give an exploitability
 #    (at a high temperature, that of the uniform policy);
 #  - misuse fails with one clear error.
@@ -62,6 +63,18 @@ python3 -c "import sys; u, h = float('$uniform'), float('$hot'); sys.exit(0 if a
   fail "eval: $(cat eval.log)"
 echo "ok: constrained mode plays legally and has exact probabilities (exploitability $hot, uniform $uniform)"
 
+# Fine-tuning on teacher transcripts: the loss on the teachers' answers falls, and the result plays.
+"$arena" lm init --out base --size micro --seed 2 --context 8192 > /dev/null
+"$arena" lm sft -m base -o tuned --games tic_tac_toe,kuhn_poker --teachers minimax,cfr --matches 8 --steps 30 \
+  --batch 4 --lr 3e-3 --log-every 0 > sft.log
+read -r first last < <(sed -n 's/.*loss \([0-9.]*\) -> \([0-9.]*\)$/\1 \2/p' sft.log)
+python3 -c "import sys; sys.exit(0 if $last < 0.6 * $first else 1)" || fail "sft loss did not fall: $(cat sft.log)"
+grep -q "32 sequences" sft.log || fail "expected one sequence per seat of 16 matches: $(cat sft.log)"
+for f in config.json model.safetensors tokenizer.json; do [[ -f tuned/$f ]] || fail "sft wrote no tuned/$f"; done
+"$arena" tournament --games kuhn_poker --agents "lm(checkpoint=tuned,mode=constrained),random" -n 2 --no-store > /dev/null ||
+  fail "the fine-tuned model does not play"
+echo "ok: sft (loss $first -> $last)"
+
 # Misuse.
 expect_error() {
   local what=$1 pattern=$2
@@ -76,5 +89,7 @@ expect_error "an unknown size" "unknown model size" "$arena" lm init --out x --s
 echo '{"model_type": "llama"}' > bad.json
 expect_error "a config of another family" "not supported" "$arena" lm init --out y --size bad.json
 mkdir broken && cp m/config.json m/tokenizer.json broken/
+expect_error "sft with a teacher missing" "one teacher per game" "$arena" lm sft -m base -o t2 --games tic_tac_toe,kuhn_poker --teachers minimax
+expect_error "sft into a used directory" "not an empty directory" "$arena" lm sft -m base -o tuned --games kuhn_poker --teachers cfr
 expect_error "generate from a model without weights" "neither model.safetensors" "$arena" lm generate broken -p hi
 echo "ok: errors"

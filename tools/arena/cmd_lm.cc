@@ -8,6 +8,7 @@
 #include "tools/arena/commands.h"
 #ifdef ARENA_HAVE_TORCH
 #include "agents/lm/lm_tools.h"
+#include "trainer/lm_sft.h"
 #endif
 
 namespace fs = std::filesystem;
@@ -105,6 +106,42 @@ void add_lm_commands(CLI::App& app, Commands& commands) {
 #else
     (void)gen;
     no_torch("arena lm generate");
+#endif
+  });
+
+#ifdef ARENA_HAVE_TORCH
+  auto sft = std::make_shared<trainer::SftOptions>();
+  auto sft_games = std::make_shared<std::string>(), sft_teachers = std::make_shared<std::string>();
+#else
+  auto sft = std::make_shared<int>(0);
+#endif
+  auto* f = lm->add_subcommand("sft", "Fine-tune a model on transcripts of teacher agents (loss on the answers only)");
+#ifdef ARENA_HAVE_TORCH
+  f->add_option("--model,-m", sft->model, "Starting checkpoint")->required();
+  f->add_option("--out,-o", sft->out, "New checkpoint directory")->required();
+  f->add_option("--games", *sft_games, "Comma-separated game strings")->required();
+  f->add_option("--teachers", *sft_teachers, "Comma-separated agent specs, one per game")->required();
+  f->add_option("--format", sft->format, "mars or spiral")->check(CLI::IsMember({"mars", "spiral"}));
+  f->add_option("--matches", sft->matches, "Teacher self-play matches per game")->check(CLI::PositiveNumber);
+  f->add_option("--steps", sft->steps, "Optimizer steps")->check(CLI::PositiveNumber);
+  f->add_option("--batch", sft->batch, "Sequences per step")->check(CLI::PositiveNumber);
+  f->add_option("--lr", sft->lr, "AdamW learning rate")->check(CLI::PositiveNumber);
+  f->add_option("--seed", sft->seed, "Seed of the matches and the batches");
+  f->add_option("--device", sft->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  f->add_option("--threads", sft->threads, "Match runner threads (0: all cores)");
+  f->add_option("--log-every", sft->log_every, "Print the loss every this many steps (0: never)");
+#endif
+  commands.emplace_back(f, [=]() -> int {
+#ifdef ARENA_HAVE_TORCH
+    sft->games = split_list(*sft_games);
+    sft->teachers = split_list(*sft_teachers);
+    auto r = trainer::run_sft(*sft);
+    fmt::print("fine-tuned {} -> {}: {} sequences ({} answer tokens, {} cut to the context), loss {:.4f} -> {:.4f}\n",
+               sft->model, sft->out, r.sequences, r.tokens, r.truncated, r.first_loss, r.last_loss);
+    return 0;
+#else
+    (void)sft;
+    no_torch("arena lm sft");
 #endif
   });
 
