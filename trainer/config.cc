@@ -60,11 +60,73 @@ TrainConfig parse_train_config(const nlohmann::json& j, const std::string& where
   }
 
   auto p = r.object("policy");
-  c.policy.kind = p.choice("kind", "mlp", {"mlp", "tabular"});
-  c.policy.hidden = p.integers("hidden", c.policy.hidden, 1, 1 << 16);
-  c.policy.activation = p.choice("activation", "relu", {"relu", "tanh"});
-  c.policy.output_init_scale = p.number("output_init_scale", 0.01, 0.0, 10.0);
+  c.policy.kind = p.choice("kind", "mlp", {"mlp", "tabular", "lm"});
+  if (c.policy.kind == "lm") {
+    auto& l = c.policy.lm;
+    l.checkpoint = p.string("checkpoint", "");
+    auto in = p.object("init");
+    l.init_size = in.string("size", l.init_size);
+    l.init_context = static_cast<int>(in.integer("context", l.init_context, 8, 1 << 20));
+    l.init_tokenizer = in.string("tokenizer", l.init_tokenizer);
+    in.finish();
+    if (!l.checkpoint.empty() && p.has("init"))
+      p.fail("init", "no init block when a checkpoint is given (the model starts from the checkpoint)", *p.raw("init"));
+    l.mode = p.choice("mode", "free", {"free", "constrained"});
+    if (l.mode != "free")
+      p.fail("mode", "free (self-play training samples and parses responses; constrained mode only plays)", l.mode);
+    l.format = p.choice("format", "mars", {"mars", "spiral"});
+    l.temperature = p.number("temperature", l.temperature, 1e-3, 100.0);
+    l.top_k = static_cast<int>(p.integer("top_k", 0, 0, 1'000'000));
+    l.top_p = p.number("top_p", 1.0, 1e-6, 1.0);
+    l.max_new_tokens = static_cast<int>(p.integer("max_new_tokens", l.max_new_tokens, 1, 1'000'000));
+    l.micro_batch_tokens = static_cast<int>(p.integer("micro_batch_tokens", l.micro_batch_tokens, 64, 1 << 30));
+    l.shard_mb = p.number("shard_mb", l.shard_mb, 0.0, 1e6);
+    auto sft = p.object("sft");
+    auto list = [&](const char* name) {
+      std::vector<std::string> out;
+      if (const auto* v = sft.raw(name)) {
+        if (!v->is_array()) sft.fail(name, "an array of strings", *v);
+        for (const auto& x : *v) {
+          if (!x.is_string()) sft.fail(name, "an array of strings", *v);
+          out.push_back(x.get<std::string>());
+        }
+      }
+      return out;
+    };
+    l.sft_games = list("games");
+    l.sft_teachers = list("teachers");
+    l.sft_matches = static_cast<int>(sft.integer("matches", l.sft_matches, 1, 100'000'000));
+    l.sft_steps = static_cast<int>(sft.integer("steps", l.sft_steps, 0, 100'000'000));
+    l.sft_batch = static_cast<int>(sft.integer("batch", l.sft_batch, 1, 1'000'000));
+    l.sft_lr = sft.number("lr", l.sft_lr, 1e-12, 100.0);
+    sft.finish();
+  } else {
+    c.policy.hidden = p.integers("hidden", c.policy.hidden, 1, 1 << 16);
+    c.policy.activation = p.choice("activation", "relu", {"relu", "tanh"});
+    c.policy.output_init_scale = p.number("output_init_scale", 0.01, 0.0, 10.0);
+  }
   p.finish();
+  c.format_bonus = r.number("format_bonus", 0.0, -1e6, 1e6);
+  if (c.format_bonus != 0.0 && c.policy.kind != "lm")
+    r.fail("format_bonus", "0 unless policy.kind is lm (only text answers can miss the format)", c.format_bonus);
+  if (c.policy.kind == "lm") {
+    auto& l = c.policy.lm;
+    if (l.sft_steps > 0) {
+      if (l.sft_games.empty())
+        for (const auto& g : c.games) l.sft_games.push_back(g.game);
+      if (l.sft_teachers.size() != l.sft_games.size())
+        throw Error(where + ": 'policy.sft.teachers' needs one agent spec per SFT game (" +
+                    std::to_string(l.sft_games.size()) + " games, " + std::to_string(l.sft_teachers.size()) +
+                    " teachers)");
+      for (auto& g : l.sft_games) {
+        try {
+          g = load_game(g)->to_string();
+        } catch (const Error& err) {
+          throw Error(where + ": 'policy.sft.games': " + err.what());
+        }
+      }
+    }
+  }
 
   if (const auto* est = r.raw("estimator")) {
     if (!est->is_object()) r.fail("estimator", "an object {\"name\": ..., options...}", *est);
@@ -119,7 +181,11 @@ TrainConfig parse_train_config(const nlohmann::json& j, const std::string& where
 
   auto ev = r.object("eval");
   c.eval.every = static_cast<int>(ev.integer("every", 10, 0, 100'000'000));
-  c.eval.exploitability = ev.boolean("exploitability", true);
+  // A free-mode language model has no exact action probabilities to compute exploitability from.
+  c.eval.exploitability = ev.boolean("exploitability", c.policy.kind != "lm");
+  if (c.eval.exploitability && c.policy.kind == "lm")
+    ev.fail("exploitability", "false for policy.kind lm (a free-mode model has no exact action probabilities; "
+            "evaluate it against opponents, or play it with arena eval)", true);
   if (const auto* ops = ev.raw("opponents")) {
     if (!ops->is_array()) ev.fail("opponents", "an array of agent specs", *ops);
     for (const auto& s : *ops) {
@@ -147,6 +213,36 @@ TrainConfig load_train_config(const std::string& path) {
   return parse_train_config(j, path);
 }
 
+nlohmann::json TrainConfig::policy_json() const {
+  if (policy.kind != "lm")
+    return {{"kind", policy.kind},
+            {"hidden", policy.hidden},
+            {"activation", policy.activation},
+            {"output_init_scale", policy.output_init_scale}};
+  const auto& l = policy.lm;
+  nlohmann::json j = {{"kind", "lm"},
+                      {"mode", l.mode},
+                      {"format", l.format},
+                      {"temperature", l.temperature},
+                      {"top_k", l.top_k},
+                      {"top_p", l.top_p},
+                      {"max_new_tokens", l.max_new_tokens},
+                      {"micro_batch_tokens", l.micro_batch_tokens},
+                      {"shard_mb", l.shard_mb},
+                      {"sft",
+                       {{"games", l.sft_games},
+                        {"teachers", l.sft_teachers},
+                        {"matches", l.sft_matches},
+                        {"steps", l.sft_steps},
+                        {"batch", l.sft_batch},
+                        {"lr", l.sft_lr}}}};
+  if (l.checkpoint.empty())
+    j["init"] = {{"size", l.init_size}, {"context", l.init_context}, {"tokenizer", l.init_tokenizer}};
+  else
+    j["checkpoint"] = l.checkpoint;
+  return j;
+}
+
 nlohmann::json TrainConfig::to_json() const {
   nlohmann::json games_j = nlohmann::json::array();
   for (const auto& g : games)
@@ -159,11 +255,8 @@ nlohmann::json TrainConfig::to_json() const {
       {"mode", mode},
       {"opponent", opponent},
       {"invalid_action", invalid},
-      {"policy",
-       {{"kind", policy.kind},
-        {"hidden", policy.hidden},
-        {"activation", policy.activation},
-        {"output_init_scale", policy.output_init_scale}}},
+      {"policy", policy_json()},
+      {"format_bonus", format_bonus},
       {"estimator", estimator},
       {"ppo",
        {{"clip", ppo.clip},

@@ -18,11 +18,33 @@ struct GameEntry {
   int episodes = 0;          // resolved per-(game, seat) episode count
 };
 
+// policy.kind = lm: a language model (agents/lm) in every learner seat, trained token by token (docs/training.md).
+struct LmPolicyConfig {
+  std::string checkpoint;              // the starting model directory; "" = a new random model from `init_*`
+  std::string init_size = "micro";     // arena lm init presets (micro | tiny | small | 25m) or an HF config.json
+  int init_context = 4096;             // its max_position_embeddings
+  std::string init_tokenizer = "byte"; // byte | a tokenizer.json
+  std::string mode = "free";           // free (generate, parse; MARS) — the trainable mode
+  std::string format = "mars";         // mars | spiral
+  double temperature = 0.6;            // rollout sampling temperature; the learner's π is softmax(logits / T)
+  int top_k = 0;
+  double top_p = 1.0;
+  int max_new_tokens = 64;
+  int micro_batch_tokens = 16384;      // tokens per forward/backward chunk of a minibatch (gradients accumulate)
+  double shard_mb = 16;                // checkpoint weight shards of at most this many MiB (0 = one file)
+  // Warm start by supervised fine-tuning before the first step (trainer/lm_sft.h); sft_steps = 0: none.
+  std::vector<std::string> sft_games;     // default: the training games
+  std::vector<std::string> sft_teachers;  // one agent spec per SFT game
+  int sft_matches = 64, sft_steps = 0, sft_batch = 8;
+  double sft_lr = 1e-3;
+};
+
 struct PolicyConfig {
-  std::string kind = "mlp";                 // mlp | tabular
+  std::string kind = "mlp";                 // mlp | tabular | lm
   std::vector<std::int64_t> hidden = {128, 128};
   std::string activation = "relu";          // relu | tanh
   double output_init_scale = 0.01;          // the output head starts near uniform
+  LmPolicyConfig lm;
 };
 
 struct PpoConfig {
@@ -74,6 +96,7 @@ struct TrainConfig {
   PpoConfig ppo;
   OptimizerConfig optimizer;
   std::string invalid = "mars";            // invalid-action policy (mars | spiral | penalty(offender=X,other=Y))
+  double format_bonus = 0.0;               // lm policy: added to the reward of every turn whose answer parsed (MARS 0.05)
   EvalConfig eval;
   int checkpoint_every = 10;               // 0 = only at the end
   bool store_turns = true;                 // every turn of every rollout in SQLite
@@ -83,6 +106,7 @@ struct TrainConfig {
 
   // The resolved configuration, defaults filled in (what the run stores and checkpoints).
   nlohmann::json to_json() const;
+  nlohmann::json policy_json() const;
 };
 
 // Parses and validates; `where` names the source in messages. Games are loaded to check their strings.

@@ -216,25 +216,20 @@ void AdamW::step(double lr) {
   }
 }
 
-torch::Tensor ppo_loss(const torch::Tensor& log_probs, const torch::Tensor& mask, const PpoInputs& in,
-                       const PpoConfig& c, PpoStats* stats) {
-  auto logp = log_probs.gather(1, in.actions.unsqueeze(1)).squeeze(1);
-  auto log_ratio = logp - in.old_logp;
+torch::Tensor k3_kl(const torch::Tensor& ref_logp, const torch::Tensor& logp, double clamp) {
+  auto d = ref_logp - logp;
+  return torch::clamp(d.exp() - d - 1.0, -clamp, clamp);
+}
+
+torch::Tensor ppo_objective(const torch::Tensor& logp, const torch::Tensor& old_logp, const torch::Tensor& A,
+                            const torch::Tensor& kl, const torch::Tensor& entropy, const torch::Tensor& weight,
+                            const PpoConfig& c, PpoStats* stats) {
+  auto log_ratio = logp - old_logp;
   auto ratio = log_ratio.exp();
-  const auto& A = in.advantage;
   auto pg = torch::max(-A * ratio, -A * torch::clamp(ratio, 1.0 - c.clip, 1.0 + c.clip));
   if (c.dual_clip > 0) pg = torch::where(A < 0, torch::min(pg, -c.dual_clip * A), pg);
-  torch::Tensor kl;
-  if (c.kl_estimator == "full") {
-    auto terms = log_probs.exp() * (log_probs - in.ref_logp);
-    kl = torch::where(mask, terms, torch::zeros_like(terms)).sum(1);
-  } else {
-    auto d = in.ref_logp - logp;
-    kl = torch::clamp(d.exp() - d - 1.0, -c.kl_clamp, c.kl_clamp);
-  }
-  auto ent = masked_entropy(log_probs, mask);
-  auto agg = [&](const torch::Tensor& x) { return (x * in.weight).sum(); };
-  auto pg_loss = agg(pg), kl_loss = agg(kl), ent_mean = agg(ent);
+  auto agg = [&](const torch::Tensor& x) { return (x * weight).sum(); };
+  auto pg_loss = agg(pg), kl_loss = agg(kl), ent_mean = agg(entropy);
   auto loss = pg_loss + c.kl_coef * kl_loss - c.entropy_coef * ent_mean;
   if (stats) {
     torch::NoGradGuard guard;
@@ -246,6 +241,19 @@ torch::Tensor ppo_loss(const torch::Tensor& log_probs, const torch::Tensor& mask
     stats->approx_kl = (0.5 * log_ratio.pow(2)).mean().item<double>();
   }
   return loss;
+}
+
+torch::Tensor ppo_loss(const torch::Tensor& log_probs, const torch::Tensor& mask, const PpoInputs& in,
+                       const PpoConfig& c, PpoStats* stats) {
+  auto logp = log_probs.gather(1, in.actions.unsqueeze(1)).squeeze(1);
+  torch::Tensor kl;
+  if (c.kl_estimator == "full") {
+    auto terms = log_probs.exp() * (log_probs - in.ref_logp);
+    kl = torch::where(mask, terms, torch::zeros_like(terms)).sum(1);
+  } else {
+    kl = k3_kl(in.ref_logp, logp, c.kl_clamp);
+  }
+  return ppo_objective(logp, in.old_logp, in.advantage, kl, masked_entropy(log_probs, mask), in.weight, c, stats);
 }
 
 }  // namespace arena::trainer

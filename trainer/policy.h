@@ -101,5 +101,12 @@ struct PpoStats {
 };
 torch::Tensor ppo_loss(const torch::Tensor& log_probs, const torch::Tensor& mask, const PpoInputs& in,
                        const PpoConfig& config, PpoStats* stats);
+// The same objective on per-row log-probabilities `logp` (an action, or a token of a language model's response):
+// `kl` and `entropy` per row, `weight` the aggregation weights; stats' clip_frac and approx_kl are means over rows.
+torch::Tensor ppo_objective(const torch::Tensor& logp, const torch::Tensor& old_logp, const torch::Tensor& advantage,
+                            const torch::Tensor& kl, const torch::Tensor& entropy, const torch::Tensor& weight,
+                            const PpoConfig& config, PpoStats* stats);
+// k3 = exp(ref − logp) − (ref − logp) − 1, clamped to ±clamp.
+torch::Tensor k3_kl(const torch::Tensor& ref_logp, const torch::Tensor& logp, double clamp);
 
 }  // namespace arena::trainer

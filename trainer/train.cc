@@ -23,7 +23,9 @@
 #include "trainer/estimators/estimator.h"
 #include "trainer/estimators/mars.h"
 #include "trainer/evaluator.h"
+#include "trainer/lm_train.h"
 #include "trainer/policy_agent.h"
+#include "trainer/run_files.h"
 #include "trainer/trajectory.h"
 
 #ifdef ARENA_HAVE_CUDA_KERNELS
@@ -38,47 +40,6 @@ namespace {
 constexpr std::uint64_t kShuffleStream = 0x5EED;
 constexpr std::int64_t kMaxSeats = 64;  // trajectory id = match idx × kMaxSeats + seat
 
-// printf-style formatting (torch bundles its own {fmt} headers, so torch translation units avoid {fmt}).
-std::string strf(const char* f, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, f);
-  std::vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  return buf;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-void write_json_atomic(const fs::path& path, const nlohmann::json& j) {
-  const auto tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << j.dump(2) << "\n";
-    if (!out) throw Error("cannot write " + tmp);
-  }
-  fs::rename(tmp, path);
-}
-
-nlohmann::json read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot read " + path.string());
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(path.string() + " is not valid JSON: " + e.what());
-  }
-}
-
 // One scheduled rollout match of a step.
 struct Planned {
   int slot = 0;
@@ -89,7 +50,7 @@ struct Planned {
 class Trainer {
  public:
   explicit Trainer(const TrainOptions& opt) : opt_(opt) {}
-  TrainResult run();
+  TrainResult run(const TrainConfig& cfg);
 
  private:
   void setup(const TrainConfig& cfg);
@@ -204,9 +165,7 @@ void Trainer::start_fresh() {
   store_ = std::make_unique<Store>(opt_.db_path);
   run_id_ = store_->create_run("train", cfg_.to_json().dump(), cfg_.seed);
   write_json_atomic(out_ / "config.json", cfg_.to_json());
-  std::ofstream csv(out_ / "metrics.csv", std::ios::trunc);
-  for (size_t i = 0; i < columns_.size(); ++i) csv << (i ? "," : "") << csv_field(columns_[i]);
-  csv << "\n";
+  start_metrics_csv(out_ / "metrics.csv", columns_);
   step_ = 0;
 }
 
@@ -224,20 +183,7 @@ void Trainer::resume() {
   load_parameters(*policy_, (dir / "model.safetensors").string());
   load_trainer_tensors(*ref_, *adam_, *policy_, (dir / "trainer.safetensors").string());
   estimator_->load_state(state.at("estimator_state"));
-  // Forget metric rows written after the checkpoint.
-  std::ifstream in(out_ / "metrics.csv");
-  std::vector<std::string> keep;
-  for (std::string line; std::getline(in, line);) {
-    if (keep.empty()) {
-      keep.push_back(line);
-      continue;
-    }
-    const int row_step = std::atoi(line.substr(0, line.find(',')).c_str());
-    if (row_step <= step) keep.push_back(line);
-  }
-  in.close();
-  std::ofstream out(out_ / "metrics.csv", std::ios::trunc);
-  for (const auto& l : keep) out << l << "\n";
+  truncate_metrics_csv(out_ / "metrics.csv", step);
   step_ = step;
 }
 
@@ -479,15 +425,7 @@ void Trainer::save_checkpoint(int step) {
 
 void Trainer::write_metrics(int step, const Metrics& m) {
   store_->write_metrics(run_id_, step, m);
-  std::map<std::string, double> by_key(m.begin(), m.end());
-  std::ofstream csv(out_ / "metrics.csv", std::ios::app);
-  csv << step;
-  for (size_t i = 1; i < columns_.size(); ++i) {
-    csv << ",";
-    auto it = by_key.find(columns_[i]);
-    if (it != by_key.end()) csv << strf("%.9g", it->second);
-  }
-  csv << "\n";
+  append_metrics_csv(out_ / "metrics.csv", columns_, step, m);
 }
 
 void Trainer::progress(int step, const Metrics& m, double secs) {
@@ -519,28 +457,8 @@ void Trainer::progress(int step, const Metrics& m, double secs) {
   std::fflush(stdout);
 }
 
-TrainResult Trainer::run() {
-  if (opt_.out_dir.empty()) throw Error("--out DIR is required: the run directory for checkpoints and metrics");
+TrainResult Trainer::run(const TrainConfig& cfg) {
   out_ = fs::path(opt_.out_dir);
-  TrainConfig cfg;
-  if (opt_.resume) {
-    const auto dir = fs::path(resolve_checkpoint_dir(out_.string()));
-    const auto stored = read_json(dir / "state.json").at("config");
-    cfg = parse_train_config(stored, (dir / "state.json").string());
-    if (!opt_.config_path.empty()) {
-      auto given = load_train_config(opt_.config_path);
-      if (given.to_json() != stored)
-        throw Error("--resume: " + opt_.config_path + " differs from the configuration of the run in '" +
-                    out_.string() + "' (" + (out_ / "config.json").string() + "); resume without CONFIG or with that one");
-    }
-  } else {
-    if (!opt_.config_text.empty()) {
-      cfg = parse_train_config(nlohmann::json::parse(opt_.config_text), "<embedded>");
-    } else {
-      if (opt_.config_path.empty()) throw Error("CONFIG is required (a JSON training configuration)");
-      cfg = load_train_config(opt_.config_path);
-    }
-  }
   setup(cfg);
   if (opt_.resume) resume();
   else start_fresh();
@@ -586,6 +504,35 @@ TrainResult Trainer::run() {
 
 }  // namespace
 
-TrainResult run_train(const TrainOptions& options) { return Trainer(options).run(); }
+TrainConfig resolve_train_config(const TrainOptions& opt) {
+  if (opt.out_dir.empty()) throw Error("--out DIR is required: the run directory for checkpoints and metrics");
+  const fs::path out(opt.out_dir);
+  TrainConfig cfg;
+  if (opt.resume) {
+    const auto dir = fs::path(resolve_checkpoint_dir(out.string()));
+    const auto stored = read_json(dir / "state.json").at("config");
+    cfg = parse_train_config(stored, (dir / "state.json").string());
+    if (!opt.config_path.empty()) {
+      auto given = load_train_config(opt.config_path);
+      if (given.to_json() != stored)
+        throw Error("--resume: " + opt.config_path + " differs from the configuration of the run in '" +
+                    out.string() + "' (" + (out / "config.json").string() + "); resume without CONFIG or with that one");
+    }
+  } else {
+    if (!opt.config_text.empty()) {
+      cfg = parse_train_config(nlohmann::json::parse(opt.config_text), "<embedded>");
+    } else {
+      if (opt.config_path.empty()) throw Error("CONFIG is required (a JSON training configuration)");
+      cfg = load_train_config(opt.config_path);
+    }
+  }
+  return cfg;
+}
+
+TrainResult run_train(const TrainOptions& options) {
+  const auto cfg = resolve_train_config(options);
+  if (cfg.policy.kind == "lm") return run_lm_train(options, cfg);
+  return Trainer(options).run(cfg);
+}
 
 }  // namespace arena::trainer

@@ -46,4 +46,51 @@ std::vector<LearnerTurn> learner_turns(const std::vector<TurnRow>& turns, const 
   return out;
 }
 
+std::vector<LearnerDecision> learner_decisions(const std::vector<TurnRow>& turns,
+                                               const std::vector<RejectedRow>& rejected,
+                                               const std::vector<double>& returns, bool normal,
+                                               const std::vector<Player>& learner_seats, double draw_bonus,
+                                               double format_bonus) {
+  const auto valid = learner_turns(turns, returns, normal, learner_seats, draw_bonus);
+  std::vector<Player> seats = learner_seats;
+  std::sort(seats.begin(), seats.end());
+  seats.erase(std::unique(seats.begin(), seats.end()), seats.end());
+  std::vector<LearnerDecision> out;
+  for (Player p : seats) {
+    if (p < 0 || p >= static_cast<int>(returns.size())) continue;
+    std::vector<LearnerDecision> seq;
+    for (const auto& t : valid) {
+      if (t.seat != p) continue;
+      int attempt = 0;
+      for (const auto& row : turns)
+        if (row.ply == t.ply) attempt = row.retries;
+      seq.push_back({p, t.ply, attempt, true, t.reward + format_bonus});
+    }
+    for (const auto& r : rejected)
+      if (r.player == p) seq.push_back({p, r.ply, r.attempt, false, 0.0});
+    if (seq.empty()) continue;
+    std::stable_sort(seq.begin(), seq.end(), [](const LearnerDecision& a, const LearnerDecision& b) {
+      return a.ply != b.ply ? a.ply < b.ply : a.attempt < b.attempt;
+    });
+    if (!seq.back().valid && !normal) {
+      double total = 0;
+      for (const auto& row : turns)
+        if (p < static_cast<int>(row.rewards.size())) total += row.rewards[p];
+      const double missing = returns[p] - total;
+      bool moved = false;
+      for (auto it = seq.rbegin(); it != seq.rend() && !moved; ++it)
+        if (it->valid && std::abs(missing) > 1e-12) {
+          it->reward -= missing;
+          moved = true;
+        }
+      // Without a valid turn every reward of the seat belongs to the refused answer.
+      bool any_valid = false;
+      for (const auto& d : seq) any_valid = any_valid || d.valid;
+      seq.back().reward += any_valid ? (moved ? missing : 0.0) : returns[p];
+    }
+    out.insert(out.end(), seq.begin(), seq.end());
+  }
+  return out;
+}
+
 }  // namespace arena::trainer

@@ -34,4 +34,22 @@ struct LearnerTurn {
 std::vector<LearnerTurn> learner_turns(const std::vector<TurnRow>& turns, const std::vector<double>& returns,
                                        bool normal, const std::vector<Player>& learner_seats, double draw_bonus);
 
+// Every decision of the learner seats of a match played by a text agent, valid or refused, ordered by (seat, ply,
+// attempt), with MARS's turn rewards: a valid turn gets its learner_turns() reward plus `format_bonus`; a refused
+// answer gets 0, except the one that ended the match by forfeit, which carries the penalty the forfeit imposed (moved
+// off the seat's last valid turn, where learner_turns() puts it). Summed over a seat's decisions the rewards equal its
+// return plus any draw bonus plus format_bonus per valid turn.
+struct LearnerDecision {
+  Player seat = 0;
+  int ply = 0;
+  int attempt = 0;      // 0 = the first answer to this decision
+  bool valid = false;   // the answer was applied
+  double reward = 0;
+};
+std::vector<LearnerDecision> learner_decisions(const std::vector<TurnRow>& turns,
+                                               const std::vector<RejectedRow>& rejected,
+                                               const std::vector<double>& returns, bool normal,
+                                               const std::vector<Player>& learner_seats, double draw_bonus,
+                                               double format_bonus);
+
 }  // namespace arena::trainer

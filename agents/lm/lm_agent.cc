@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -23,9 +24,37 @@ struct Conversation {
   std::uint64_t last_used = 0;
 };
 
+// A model directory, or a training run directory (`arena train` with policy.kind lm): then its latest checkpoint's
+// model.
+std::string model_dir(const std::string& path) {
+  const auto latest = std::filesystem::path(path) / "latest.json";
+  const std::filesystem::path dir(path);
+  if (std::filesystem::exists(dir / "model.safetensors") || std::filesystem::exists(dir / "model.safetensors.index.json") ||
+      !std::filesystem::exists(latest))
+    return path;
+  std::ifstream in(latest);
+  try {
+    const auto j = nlohmann::json::parse(in);
+    return (std::filesystem::path(path) / j.at("path").get<std::string>() / "model").string();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(latest.string() + " is malformed: " + e.what());
+  }
+}
+
 class LmAgent : public Agent {
  public:
   LmAgent(LmAgentOptions o, std::string spec) : o_(std::move(o)), spec_(std::move(spec)) {
+    load();
+    finish_setup();
+  }
+  LmAgent(LmAgentOptions o, std::shared_ptr<Qwen3Model> model, std::shared_ptr<const Tokenizer> tokenizer,
+          std::string spec, LmRecorder recorder)
+      : o_(std::move(o)), spec_(std::move(spec)), model_(std::move(model)), tokenizer_(std::move(tokenizer)),
+        recorder_(std::move(recorder)) {
+    finish_setup();
+  }
+
+  void load() {
     torch::Device device = torch::kCPU;
     if (o_.device == "cuda" || (o_.device == "auto" && torch::cuda::is_available())) {
       if (!torch::cuda::is_available()) throw Error("agent " + spec_ + ": device=cuda but no CUDA device is available");
@@ -34,8 +63,12 @@ class LmAgent : public Agent {
       throw Error("agent " + spec_ + ": device must be auto, cpu or cuda");
     }
     const auto dtype = o_.dtype == "auto" ? (device.is_cuda() ? torch::kBFloat16 : torch::kFloat32) : parse_dtype(o_.dtype);
-    model_ = std::make_unique<Qwen3Model>(load_model(o_.checkpoint, device, dtype));
-    tokenizer_ = load_tokenizer(o_.checkpoint);
+    const auto dir = model_dir(o_.checkpoint);
+    model_ = std::make_shared<Qwen3Model>(load_model(dir, device, dtype));
+    tokenizer_ = load_tokenizer(dir);
+  }
+
+  void finish_setup() {
     if (tokenizer_->vocab_size() > model_->config().vocab_size)
       throw Error("agent " + spec_ + ": the tokenizer has " + std::to_string(tokenizer_->vocab_size()) +
                   " tokens but the model only " + std::to_string(model_->config().vocab_size));
@@ -157,6 +190,18 @@ class LmAgent : public Agent {
       if (!parsed.ok()) meta["parse_error"] = parsed.error;
       d.meta_json = meta.dump();
       conversation(r).responses[r.state->history().size()] = raw;
+      if (recorder_) {
+        LmTurnRecord rec;
+        rec.match_id = r.match_id;
+        rec.player = r.player;
+        rec.ply = static_cast<int>(r.state->history().size());
+        rec.attempt = r.attempt;
+        rec.prompt = gen[k].prompt;
+        rec.response = g.tokens;
+        rec.logprobs = g.logprobs;
+        rec.parsed = parsed.ok();
+        recorder_(std::move(rec));
+      }
     }
     return out;
   }
@@ -234,8 +279,9 @@ class LmAgent : public Agent {
 
   LmAgentOptions o_;
   std::string spec_;
-  std::unique_ptr<Qwen3Model> model_;
-  std::unique_ptr<Tokenizer> tokenizer_;
+  std::shared_ptr<Qwen3Model> model_;
+  std::shared_ptr<const Tokenizer> tokenizer_;
+  LmRecorder recorder_;
   std::map<std::pair<std::uint64_t, Player>, Conversation> memory_;
   std::uint64_t calls_ = 0;
 };
@@ -244,6 +290,13 @@ class LmAgent : public Agent {
 
 std::unique_ptr<Agent> make_lm_agent(const LmAgentOptions& options, const std::string& spec) {
   return std::make_unique<LmAgent>(options, spec);
+}
+
+std::unique_ptr<Agent> make_lm_agent(const LmAgentOptions& options, std::shared_ptr<Qwen3Model> model,
+                                     std::shared_ptr<const Tokenizer> tokenizer, const std::string& spec,
+                                     LmRecorder recorder) {
+  if (!model || !tokenizer) throw Error("agent " + spec + ": no model");
+  return std::make_unique<LmAgent>(options, std::move(model), std::move(tokenizer), spec, std::move(recorder));
 }
 
 void register_lm_agent() {

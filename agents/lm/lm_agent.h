@@ -13,8 +13,11 @@
 // agent remembers them per (match, player) for the matches it is playing.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "agents/lm/generate.h"
 #include "agents/lm/text/prompt.h"
@@ -33,6 +36,28 @@ struct LmAgentOptions {
 };
 
 std::unique_ptr<Agent> make_lm_agent(const LmAgentOptions& options, const std::string& spec);
+
+class Qwen3Model;
+class Tokenizer;
+
+// What a learner needs of one free-mode decision: the prompt exactly as the model saw it and the tokens it sampled
+// (the stop token included when it ended the response).
+struct LmTurnRecord {
+  std::uint64_t match_id = 0;
+  Player player = 0;
+  int ply = 0;       // the decision's position in the match history
+  int attempt = 0;   // 0 = first answer; > 0 after a refused one
+  std::vector<std::int32_t> prompt, response;
+  std::vector<float> logprobs;  // log p(token) at temperature 1, as sampled
+  bool parsed = false;          // the response named a legal action
+};
+using LmRecorder = std::function<void(LmTurnRecord&&)>;
+
+// An agent over a model someone else owns and updates (a trainer's live policy): `options.checkpoint`, `device` and
+// `dtype` are ignored; `recorder`, when set, receives every free-mode decision. The model must outlive the agent.
+std::unique_ptr<Agent> make_lm_agent(const LmAgentOptions& options, std::shared_ptr<Qwen3Model> model,
+                                     std::shared_ptr<const Tokenizer> tokenizer, const std::string& spec,
+                                     LmRecorder recorder = nullptr);
 
 // Adds `lm` to the agent registry.
 void register_lm_agent();

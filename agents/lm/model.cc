@@ -338,13 +338,16 @@ std::pair<torch::Tensor, torch::Tensor> left_padded_positions(const std::vector<
   return {p, v};
 }
 
-TokenScores score_sequences(Qwen3Model& model, const torch::Tensor& ids, const torch::Tensor& valid) {
+TokenScores score_sequences(Qwen3Model& model, const torch::Tensor& ids, const torch::Tensor& valid,
+                            double temperature) {
+  if (!(temperature > 0)) throw Error("score_sequences needs a temperature > 0");
   const auto B = ids.size(0), T = ids.size(1);
   if (T < 2) throw Error("score_sequences needs sequences of at least two tokens");
   auto positions = torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(ids.device()))
                        .unsqueeze(0)
                        .expand({B, T});
   auto logits = model.forward(ids, positions, valid).narrow(1, 0, T - 1);  // [B, T-1, V] fp32
+  if (temperature != 1.0) logits = logits / temperature;
   auto lp = torch::log_softmax(logits, -1);
   TokenScores s;
   s.logprobs = lp.gather(-1, ids.narrow(1, 1, T - 1).unsqueeze(-1)).squeeze(-1);

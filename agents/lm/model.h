@@ -116,11 +116,13 @@ std::pair<torch::Tensor, torch::Tensor> left_padded_positions(const std::vector<
 
 // The training forward pass over right-padded sequences `ids` [B, T] whose real tokens are marked by `valid` [B, T]:
 // logprobs[b, t] = log p(ids[b, t+1] | ids[b, ..t]) and entropy[b, t] of that next-token distribution, both [B, T−1]
-// fp32, differentiable when the weights require gradients. Callers mask the spans they train on.
+// fp32, differentiable when the weights require gradients. Callers mask the spans they train on. With a temperature
+// T ≠ 1 both are of the tempered distribution softmax(logits / T) (the one a sampler at temperature T draws from).
 struct TokenScores {
   torch::Tensor logprobs, entropy;
 };
-TokenScores score_sequences(Qwen3Model& model, const torch::Tensor& ids, const torch::Tensor& valid);
+TokenScores score_sequences(Qwen3Model& model, const torch::Tensor& ids, const torch::Tensor& valid,
+                            double temperature = 1.0);
 
 // Model files in a checkpoint directory: config.json plus model.safetensors, or model.safetensors.index.json and its
 // shards. Tensors stored as F32, BF16 or F16 are converted to `dtype`. arena::Error for a missing or extra weight, a
