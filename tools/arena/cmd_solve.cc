@@ -1,6 +1,9 @@
 // arena solve | exploitability | eval
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include <fmt/core.h>
 
@@ -87,7 +90,7 @@ int run_exploitability(const std::string& game_string, const std::string& policy
 }
 
 struct EvalArgs {
-  std::string agent, games, opponents, db = "arena.db";
+  std::string agent, games, opponents, db = "arena.db", json;
   int per_seat = 50, threads = 0;
   std::uint64_t seed = 1;
   bool no_store = false;
@@ -115,7 +118,22 @@ int run_eval(const EvalArgs& a) {
     }
   };
   auto r = run_tournament(c, o);
-  fmt::print("{}", render_evaluation(evaluation_rows(r.matches, c.agents[0])));
+  const auto rows = evaluation_rows(r.matches, c.agents[0]);
+  fmt::print("{}", render_evaluation(rows));
+  if (!a.json.empty()) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& row : rows) {
+      const auto ci = wilson95(row.wins, row.n);
+      out.push_back({{"agent", c.agents[0]}, {"game", row.game}, {"opponent", row.opponent}, {"seat", row.seat},
+                     {"n", row.n}, {"wins", row.wins}, {"draws", row.draws}, {"losses", row.losses},
+                     {"win_rate", row.n ? static_cast<double>(row.wins) / row.n : 0.0}, {"win_rate_lo", ci.lo},
+                     {"win_rate_hi", ci.hi}, {"mean_return", row.mean_return}, {"normalized", row.normalized},
+                     {"normalized_ci", row.normalized_ci}});
+    }
+    std::ofstream f(a.json);
+    f << out.dump(1) << "\n";
+    if (!f) throw Error("cannot write " + a.json);
+  }
   for (const auto& g : c.games) {
     GamePtr game = load_game(g);
     try {
@@ -159,6 +177,7 @@ void add_solve_commands(CLI::App& app, Commands& commands) {
   v->add_option("--db", va->db, "SQLite database file (stored as an eval run)");
   v->add_option("--threads", va->threads, "Worker threads");
   v->add_flag("--no-store", va->no_store, "Do not write a database");
+  v->add_option("--json", va->json, "Also write the table's rows to this file as a JSON array");
   commands.emplace_back(v, [va] { return run_eval(*va); });
 }
 
