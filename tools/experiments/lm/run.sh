@@ -3,7 +3,8 @@
 # model, the supervised warm start and every trained variant on the three training games and the three held-out
 # games with MARS's opponents. Run from the repository root:
 #   bash tools/experiments/lm/run.sh [--out DIR] [--seeds "1 2"] [--variants "full grpo"] [--until N]
-#                                    [--eval-n N] [--device cuda|cpu] [--config F] [--arena PATH] [--no-eval]
+#                                    [--eval-n N] [--device cuda|cpu] [--config F] [--arena PATH]
+#                                    [--no-eval | --eval-only]
 # Variants: full (MARS), no_turn_level, no_agent_specific, fixed_opponent (against the teachers' agents), grpo, rae.
 # Runs live in DIR/runs/<variant>__s<seed> (database DIR/lm.db); re-running resumes unfinished runs exactly, so a long
 # experiment can be chained over several calls (--until N stops every run after step N). Evaluations are written to
@@ -19,6 +20,7 @@ eval_n=16
 device="cuda"
 arena="$root/build/bin/arena"
 do_eval=1
+do_train=1
 while (($#)); do
   case $1 in
     --out) out=$2; shift 2 ;;
@@ -30,6 +32,7 @@ while (($#)); do
     --config) config=$2; shift 2 ;;
     --arena) arena=$2; shift 2 ;;
     --no-eval) do_eval=0; shift ;;
+    --eval-only) do_train=0; shift ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -39,6 +42,7 @@ py=python3
 
 for seed in $seeds; do
   for variant in $variants; do
+    ((do_train)) || continue
     name="${variant}__s${seed}"
     cfg="$out/configs/$name.json"
     "$py" - "$config" "$cfg" "$variant" "$seed" <<'PY'
