@@ -206,6 +206,14 @@ torch::Tensor Qwen3Model::attention(Layer& L, int index, const torch::Tensor& x,
     auto grouped = q.reshape({B, KV, H / KV, hd});
     out = at::scaled_dot_product_attention(grouped, keys, values, mask, 0.0, false, scale)
               .reshape({B, H, 1, hd});
+  } else if (!mask.defined()) {
+    // Causal attention over whole right-padded rows (no cache): no mask tensor, so the fused memory-efficient
+    // kernels apply and no [T, T] score matrix is materialized. Key/value heads are repeated for the query groups.
+    if (KV != H) {
+      keys = keys.repeat_interleave(H / KV, 1);
+      values = values.repeat_interleave(H / KV, 1);
+    }
+    out = at::scaled_dot_product_attention(q, keys, values, {}, 0.0, /*is_causal=*/true, scale);
   } else {
     out = at::scaled_dot_product_attention(q, keys, values, mask, 0.0, false, scale, /*enable_gqa=*/KV != H);
   }
@@ -239,6 +247,10 @@ torch::Tensor Qwen3Model::hidden_states(const torch::Tensor& ids, const torch::T
   auto out = layers_forward(F::embedding(ids, embed_), positions, mask, cache, nullptr);
   if (cache) cache->length = past + T;
   return out;
+}
+
+torch::Tensor Qwen3Model::causal_hidden_states(const torch::Tensor& ids, const torch::Tensor& positions) {
+  return layers_forward(F::embedding(ids, embed_), positions, torch::Tensor(), nullptr, nullptr);
 }
 
 torch::Tensor Qwen3Model::layers_forward(torch::Tensor x, const torch::Tensor& positions, const torch::Tensor& mask,
@@ -346,7 +358,12 @@ TokenScores score_sequences(Qwen3Model& model, const torch::Tensor& ids, const t
   auto positions = torch::arange(T, torch::TensorOptions().dtype(torch::kLong).device(ids.device()))
                        .unsqueeze(0)
                        .expand({B, T});
-  auto logits = model.forward(ids, positions, valid).narrow(1, 0, T - 1);  // [B, T-1, V] fp32
+  // Rows whose real tokens form a prefix (right padding) need only causal attention: a real token never sees the
+  // padding after it, and what padding positions compute is not used.
+  const auto lengths = valid.sum(1, /*keepdim=*/true);
+  const bool prefix = (torch::arange(T, lengths.options()).unsqueeze(0) < lengths).equal(valid);
+  auto hidden = prefix ? model.causal_hidden_states(ids, positions) : model.hidden_states(ids, positions, valid);
+  auto logits = model.logits(hidden).narrow(1, 0, T - 1);  // [B, T-1, V] fp32
   if (temperature != 1.0) logits = logits / temperature;
   auto lp = torch::log_softmax(logits, -1);
   TokenScores s;

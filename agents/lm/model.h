@@ -62,6 +62,9 @@ class Qwen3Model {
   // Returns the final hidden states [B, T, hidden] (model dtype).
   torch::Tensor hidden_states(const torch::Tensor& ids, const torch::Tensor& positions, const torch::Tensor& valid,
                               KvCache* cache = nullptr);
+  // Plain causal attention over rows of real tokens (no cache, no padding before a real token): the fused
+  // attention kernels apply, without a [T, T] mask. Same result as hidden_states with every position valid.
+  torch::Tensor causal_hidden_states(const torch::Tensor& ids, const torch::Tensor& positions);
   // One decode step with every shape fixed by the cache, so it can be captured in a CUDA graph: tokens `ids` [B, 1]
   // at `positions` [B, 1] are written into cache slot `slot` (a one-element long tensor on the model's device, read on
   // the device) and attend to every valid slot up to it. The cache's `length` is left to the caller.
