@@ -1,5 +1,7 @@
 #include "arena/evaluation.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -55,7 +57,8 @@ std::vector<EvalRow> evaluation_rows(const std::vector<MatchRow>& matches, const
         ++r.draws;
       }
       const double lo = coop ? 0.0 : g.min_utility(), hi = g.max_utility();
-      returns[key].push_back(hi > lo ? (m.returns[seat] - lo) / (hi - lo) : 0.0);
+      // A forfeit's penalty can take a return below the game's minimum utility: it counts as the worst result.
+      returns[key].push_back(hi > lo ? std::clamp((m.returns[seat] - lo) / (hi - lo), 0.0, 1.0) : 0.0);
       r.mean_return += m.returns[seat];
       if (coop) break;  // one row per match in self-play
     }

@@ -2,7 +2,8 @@
 //   win rate with a Wilson 95% interval; mean return;
 //   normalized return: competitive games (return - min utility) / (max utility - min utility), so 0 is the worst
 //   possible result, 1 the best and a draw in a symmetric +-1 game 0.5; cooperative games score / max utility
-//   (the fraction of the perfect score).
+//   (the fraction of the perfect score); clamped to [0, 1], so a forfeit whose penalty takes the return below the
+//   minimum utility counts as the worst result.
 #pragma once
 
 #include <string>

@@ -326,7 +326,8 @@ void LmTrainer::start_fresh() {
     start_metrics_.emplace_back("sft/last_loss", r.last_loss);
     base = out_ / "sft";
   }
-  reference_ = base.string();
+  // Inside the run directory: relative to it (the run can move); elsewhere: absolute.
+  reference_ = fs::absolute(base).lexically_normal().string();
   if (base.string().rfind(out_.string(), 0) == 0) reference_ = fs::relative(base, out_).string();
   load_models(base, base);
   store_ = std::make_unique<Store>(opt_.db_path);

@@ -72,7 +72,7 @@ json.dump(c, open(dst, "w"), indent=2)
 PY
     run="$out/runs/$name"
     args=(--db "$out/lm.db" --out "$run" --device "$device")
-    [[ -n $until ]] && args+=(--until "$until")
+    [[ -n $until ]] && args+=(--until-step "$until")
     if [[ -f "$run/latest.json" ]]; then
       if "$py" -c "import json,sys; c=json.load(open('$run/config.json')); s=json.load(open('$run/latest.json'))['step']; sys.exit(0 if s >= c['steps'] or ('$until' and s >= int('$until' or 0)) else 1)"; then
         echo "== $name: done"
