@@ -81,6 +81,7 @@ TrainConfig parse_train_config(const nlohmann::json& j, const std::string& where
     l.max_new_tokens = static_cast<int>(p.integer("max_new_tokens", l.max_new_tokens, 1, 1'000'000));
     l.micro_batch_tokens = static_cast<int>(p.integer("micro_batch_tokens", l.micro_batch_tokens, 64, 1 << 30));
     l.shard_mb = p.number("shard_mb", l.shard_mb, 0.0, 1e6);
+    l.pack = p.boolean("pack", true);
     auto sft = p.object("sft");
     auto list = [&](const char* name) {
       std::vector<std::string> out;
@@ -228,6 +229,7 @@ nlohmann::json TrainConfig::policy_json() const {
                       {"top_p", l.top_p},
                       {"max_new_tokens", l.max_new_tokens},
                       {"micro_batch_tokens", l.micro_batch_tokens},
+                      {"pack", l.pack},
                       {"shard_mb", l.shard_mb},
                       {"sft",
                        {{"games", l.sft_games},

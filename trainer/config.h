@@ -31,6 +31,7 @@ struct LmPolicyConfig {
   double top_p = 1.0;
   int max_new_tokens = 64;
   int micro_batch_tokens = 16384;      // tokens per forward/backward chunk of a minibatch (gradients accumulate)
+  bool pack = true;                    // score a trajectory's consecutive turns in one row when the prompts extend
   double shard_mb = 16;                // checkpoint weight shards of at most this many MiB (0 = one file)
   // Warm start by supervised fine-tuning before the first step (trainer/lm_sft.h); sft_steps = 0: none.
   std::vector<std::string> sft_games;     // default: the training games

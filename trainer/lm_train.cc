@@ -54,54 +54,82 @@ struct Turn {
   std::int64_t length() const { return prompt_len() + response_len(); }
 };
 
-// A right-padded batch of turns: ids [B, T]; `response` [B, T − 1] marks the positions that predict response tokens
-// (position t predicts token t + 1), so masked_select over it lists the response tokens turn by turn.
+// Turns packed into rows: a row holds consecutive turns of one trajectory when each turn's prompt begins with the
+// previous turn's prompt and response token for token (MARS conversations grow that way), so one forward pass over the
+// last turn's sequence scores every response of the row (causal attention: each token sees what it saw when sampled).
+using Pack = std::vector<std::size_t>;
+
+std::vector<Pack> pack_turns(const std::vector<Turn>& all, const std::vector<std::size_t>& turns, bool enabled) {
+  std::vector<Pack> out;
+  for (auto t : turns) {
+    if (enabled && !out.empty()) {
+      const auto& prev = all[out.back().back()];
+      const auto& cur = all[t];
+      const auto& a = *prev.rec;
+      const auto& b = *cur.rec;
+      const auto n = a.prompt.size() + a.response.size();
+      if (prev.traj == cur.traj && b.prompt.size() >= n && std::equal(a.prompt.begin(), a.prompt.end(), b.prompt.begin()) &&
+          std::equal(a.response.begin(), a.response.end(), b.prompt.begin() + static_cast<std::ptrdiff_t>(a.prompt.size()))) {
+        out.back().push_back(t);
+        continue;
+      }
+    }
+    out.push_back({t});
+  }
+  return out;
+}
+
+std::int64_t pack_length(const std::vector<Turn>& all, const Pack& p) { return all[p.back()].length(); }
+
+// A right-padded batch of packs: ids [B, T] (row = the last turn's prompt and response); `response` [B, T − 1] marks
+// the positions that predict response tokens of the row's turns (position t predicts token t + 1), so masked_select
+// over it lists the response tokens turn by turn, in the order of `packs`.
 struct MicroBatch {
-  std::vector<std::size_t> turns;
+  std::vector<Pack> packs;
   torch::Tensor ids, valid, response;
 };
 
-MicroBatch make_micro_batch(const std::vector<Turn>& all, std::vector<std::size_t> turns, torch::Device device) {
+MicroBatch make_micro_batch(const std::vector<Turn>& all, std::vector<Pack> packs, torch::Device device) {
   MicroBatch mb;
   std::int64_t width = 2;
-  for (auto t : turns) width = std::max(width, all[t].length());
-  const auto B = static_cast<std::int64_t>(turns.size());
+  for (const auto& p : packs) width = std::max(width, pack_length(all, p));
+  const auto B = static_cast<std::int64_t>(packs.size());
   std::vector<std::int64_t> ids(static_cast<std::size_t>(B * width), 0);
   std::vector<std::uint8_t> valid(static_cast<std::size_t>(B * width), 0);
   std::vector<std::uint8_t> response(static_cast<std::size_t>(B * (width - 1)), 0);
   for (std::int64_t b = 0; b < B; ++b) {
-    const auto& r = *all[turns[static_cast<std::size_t>(b)]].rec;
+    const auto& pack = packs[static_cast<std::size_t>(b)];
+    const auto& last = *all[pack.back()].rec;
     std::int64_t t = 0;
-    for (auto id : r.prompt) ids[b * width + t] = id, valid[b * width + t] = 1, ++t;
-    for (auto id : r.response) {
-      ids[b * width + t] = id;
-      valid[b * width + t] = 1;
-      response[b * (width - 1) + t - 1] = 1;
-      ++t;
+    for (auto id : last.prompt) ids[b * width + t] = id, valid[b * width + t] = 1, ++t;
+    for (auto id : last.response) ids[b * width + t] = id, valid[b * width + t] = 1, ++t;
+    for (auto k : pack) {
+      const auto start = all[k].prompt_len();
+      for (std::int64_t j = 0; j < all[k].response_len(); ++j) response[b * (width - 1) + start + j - 1] = 1;
     }
   }
-  mb.turns = std::move(turns);
+  mb.packs = std::move(packs);
   mb.ids = torch::from_blob(ids.data(), {B, width}, torch::kLong).clone().to(device);
   mb.valid = torch::from_blob(valid.data(), {B, width}, torch::kUInt8).to(torch::kBool).to(device);
   mb.response = torch::from_blob(response.data(), {B, width - 1}, torch::kUInt8).to(torch::kBool).to(device);
   return mb;
 }
 
-// Splits `turns` (each with a record) into micro-batches of at most `budget` padded tokens (at least one turn each),
-// longest first so that rows of similar length share a batch.
-std::vector<std::vector<std::size_t>> chunk_turns(const std::vector<Turn>& all, std::vector<std::size_t> turns,
-                                                  std::int64_t budget) {
-  std::stable_sort(turns.begin(), turns.end(),
-                   [&](std::size_t a, std::size_t b) { return all[a].length() > all[b].length(); });
-  std::vector<std::vector<std::size_t>> out;
+// Splits `packs` into micro-batches of at most `budget` padded tokens (at least one pack each), longest first so that
+// rows of similar length share a batch.
+std::vector<std::vector<Pack>> chunk_packs(const std::vector<Turn>& all, std::vector<Pack> packs, std::int64_t budget) {
+  std::stable_sort(packs.begin(), packs.end(),
+                   [&](const Pack& a, const Pack& b) { return pack_length(all, a) > pack_length(all, b); });
+  std::vector<std::vector<Pack>> out;
   std::int64_t width = 0;
-  for (auto t : turns) {
-    const auto w = std::max(width, all[t].length());
+  for (auto& p : packs) {
+    const auto len = pack_length(all, p);
+    const auto w = std::max(width, len);
     if (out.empty() || w * static_cast<std::int64_t>(out.back().size() + 1) > budget) {
-      out.push_back({t});
-      width = all[t].length();
+      out.push_back({std::move(p)});
+      width = len;
     } else {
-      out.back().push_back(t);
+      out.back().push_back(std::move(p));
       width = w;
     }
   }
@@ -253,7 +281,7 @@ void LmTrainer::setup() {
   evaluator_ = std::make_unique<Evaluator>(cfg_, *slots_);
   columns_ = {"step", "games", "decisions", "valid_rate", "forfeit_rate", "response_tokens", "games_per_s",
               "tokens_per_s", "seconds", "loss", "pg_loss", "kl", "entropy", "clip_frac", "approx_kl", "grad_norm",
-              "lr", "adv_mean", "adv_std", "ppo_tokens_per_s", "init/valid_rate", "sft/first_loss", "sft/last_loss",
+              "lr", "adv_mean", "adv_std", "ppo_tokens_per_s", "turns_per_row", "init/valid_rate", "sft/first_loss", "sft/last_loss",
               "eval/valid_rate"};
   for (int s = 0; s < slots_->size(); ++s)
     for (int p = 0; p < slots_->game(s)->num_players(); ++p)
@@ -500,16 +528,18 @@ Metrics LmTrainer::train_step(int step) {
     if (est.keep[i] && turns[i].rec && turns[i].response_len() > 0) train_turns.push_back(i);
   std::vector<torch::Tensor> old_lp(turns.size()), ref_lp(turns.size());
   const auto t_ppo = std::chrono::steady_clock::now();
+  const auto all_packs = pack_turns(turns, train_turns, l.pack);
   {
     torch::NoGradGuard guard;
-    for (const auto& chunk : chunk_turns(turns, train_turns, l.micro_batch_tokens)) {
+    for (const auto& chunk : chunk_packs(turns, all_packs, l.micro_batch_tokens)) {
       auto mb = make_micro_batch(turns, chunk, device_);
       auto split = [&](const torch::Tensor& per_token, std::vector<torch::Tensor>& into) {
         std::int64_t at = 0;
-        for (auto t : mb.turns) {
-          into[t] = per_token.narrow(0, at, turns[t].response_len());
-          at += turns[t].response_len();
-        }
+        for (const auto& pack : mb.packs)
+          for (auto t : pack) {
+            into[t] = per_token.narrow(0, at, turns[t].response_len());
+            at += turns[t].response_len();
+          }
       };
       split(lm::score_sequences(*model_, mb.ids, mb.valid, l.temperature).logprobs.masked_select(mb.response), old_lp);
       split(lm::score_sequences(*ref_, mb.ids, mb.valid, l.temperature).logprobs.masked_select(mb.response), ref_lp);
@@ -542,11 +572,12 @@ Metrics LmTrainer::train_step(int step) {
       std::vector<std::size_t> mb_turns;
       for (size_t i = lo; i < hi; ++i)
         for (auto t : turns_of[order[i]]) mb_turns.push_back(t);
-      const auto chunks = chunk_turns(turns, mb_turns, l.micro_batch_tokens);
+      const auto chunks = chunk_packs(turns, pack_turns(turns, mb_turns, l.pack), l.micro_batch_tokens);
       // Aggregation weights over the minibatch's tokens, in chunk order (sequence = trajectory).
       std::vector<std::int64_t> seq;
       for (const auto& chunk : chunks)
-        for (auto t : chunk) seq.insert(seq.end(), static_cast<size_t>(turns[t].response_len()), turns[t].traj);
+        for (const auto& pack : chunk)
+          for (auto t : pack) seq.insert(seq.end(), static_cast<size_t>(turns[t].response_len()), turns[t].traj);
       const auto w = agg_weights(seq, ppo.aggregation, horizon_);
       std::vector<float> wf(w.begin(), w.end());
       adam_->zero_grad();
@@ -556,11 +587,12 @@ Metrics LmTrainer::train_step(int step) {
         auto mb = make_micro_batch(turns, chunk, device_);
         std::vector<torch::Tensor> old_parts, ref_parts;
         std::vector<float> adv;
-        for (auto t : chunk) {
-          old_parts.push_back(old_lp[t]);
-          ref_parts.push_back(ref_lp[t]);
-          adv.insert(adv.end(), static_cast<size_t>(turns[t].response_len()), static_cast<float>(est.advantage[t]));
-        }
+        for (const auto& pack : chunk)
+          for (auto t : pack) {
+            old_parts.push_back(old_lp[t]);
+            ref_parts.push_back(ref_lp[t]);
+            adv.insert(adv.end(), static_cast<size_t>(turns[t].response_len()), static_cast<float>(est.advantage[t]));
+          }
         const auto n = static_cast<std::int64_t>(adv.size());
         auto advantage = torch::from_blob(adv.data(), {n}, torch::kFloat32).clone().to(device_);
         auto weight = torch::from_blob(wf.data() + at, {n}, torch::kFloat32).clone().to(device_);
@@ -619,6 +651,8 @@ Metrics LmTrainer::train_step(int step) {
                {"games_per_s", static_cast<double>(jobs.size()) / std::max(rollout_s, 1e-9)},
                {"tokens_per_s", response_tokens / std::max(rollout_s, 1e-9)},
                {"ppo_tokens_per_s", tokens_trained / std::max(ppo_s, 1e-9)},
+               {"turns_per_row", all_packs.empty() ? 0.0
+                                                   : static_cast<double>(train_turns.size()) / all_packs.size()},
                {"loss", loss_sum / u},
                {"pg_loss", pg_sum / u},
                {"kl", kl_sum / u},

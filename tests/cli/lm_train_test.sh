@@ -4,7 +4,7 @@
 #  - every rollout decision is stored with its raw response; checkpoints are HF model directories (sharded on
 #    request) that the lm agent and arena eval read, also through the run directory;
 #  - --until + --resume gives the same weights byte for byte as one uninterrupted run;
-#  - splitting a minibatch into micro-batches does not change the loss;
+#  - splitting a minibatch into micro-batches, or scoring a conversation's turns in one row, does not change the loss;
 #  - misconfiguration fails with one clear error.
 set -euo pipefail
 arena=$1
@@ -54,6 +54,9 @@ c["checkpoint_every"] = 1
 json.dump(c, open("b.json", "w"))
 c["policy"]["micro_batch_tokens"] = 64
 json.dump(c, open("micro.json", "w"))
+del c["policy"]["micro_batch_tokens"]
+c["policy"]["pack"] = False
+json.dump(c, open("unpacked.json", "w"))
 PY
 "$arena" train b.json --out b1 --db b.db --quiet > /dev/null
 "$arena" train b.json --out b2 --db b.db --quiet --until-step 1 > /dev/null
@@ -66,7 +69,10 @@ done
 "$arena" train micro.json --out b3 --db b.db --quiet --until-step 1 > /dev/null
 python3 -c "import sys; a, b = float('$(col b1/metrics.csv 1 loss)'), float('$(col b3/metrics.csv 1 loss)'); sys.exit(0 if abs(a - b) < 1e-4 else 1)" ||
   fail "micro-batches changed the loss: $(col b1/metrics.csv 1 loss) vs $(col b3/metrics.csv 1 loss)"
-echo "ok: resume is exact, micro-batches agree"
+"$arena" train unpacked.json --out b4 --db b.db --quiet --until-step 1 > /dev/null
+python3 -c "import sys; a, b = float('$(col b1/metrics.csv 1 loss)'), float('$(col b4/metrics.csv 1 loss)'); sys.exit(0 if abs(a - b) < 1e-4 else 1)" ||
+  fail "packing turns changed the loss: $(col b1/metrics.csv 1 loss) vs $(col b4/metrics.csv 1 loss)"
+echo "ok: resume is exact, micro-batches and packed rows agree (turns per row $(col b1/metrics.csv 1 turns_per_row))"
 
 expect_error() {  # expect_error PATTERN JSON
   echo "$2" > bad.json
