@@ -9,8 +9,10 @@ the three held-out games.
 
 Normalized return (x100), per game: the mean over opponents and seats of arena eval's normalized return, i.e.
 (return - min utility) / (max utility - min utility) for competitive games (0 = every game lost, 50 = draws in a +-1
-game, 100 = every game won) and score / max score for Hanabi self-play. A forfeit (an answer that named no legal
-action) returns less than the game's minimum utility, so it counts below 0: the normalized return is then negative.
+game, 100 = every game won) and score / max score for Hanabi self-play, each match clamped to [0, 100]. A forfeit
+(an answer that named no legal action) therefore counts as the worst result where its penalty falls below the game's
+minimum utility (Tic-Tac-Toe, Connect Four, Kuhn, Hanabi); in Leduc the forfeit return (-11 at the first bet) lies
+above the minimum utility (-13) and normalizes to 7.7.
 Interval: 95%, from arena eval's per-cell intervals (independent cells: sqrt of the sum of squares over the count);
 over several seeds, mean +- t(0.975, n-1) s / sqrt(n) of the per-seed values instead.
 """

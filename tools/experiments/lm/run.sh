@@ -4,8 +4,10 @@
 # games with MARS's opponents. Run from the repository root:
 #   bash tools/experiments/lm/run.sh [--out DIR] [--seeds "1 2"] [--variants "full grpo"] [--until N]
 #                                    [--eval-n N] [--device cuda|cpu] [--config F] [--arena PATH]
-#                                    [--no-eval | --eval-only]
+#                                    [--no-eval | --eval-only] [--sft MODEL_DIR]
 # Variants: full (MARS), no_turn_level, no_agent_specific, fixed_opponent (against the teachers' agents), grpo, rae.
+# The first variant of each seed runs the supervised warm start; the other variants start from its fine-tuned model
+# (--sft MODEL_DIR: every variant starts from that fine-tuned model instead).
 # Runs live in DIR/runs/<variant>__s<seed> (database DIR/lm.db); re-running resumes unfinished runs exactly, so a long
 # experiment can be chained over several calls (--until N stops every run after step N). Evaluations are written to
 # DIR/eval/<row>__<game>.json (arena eval --json) and summarised by tools/experiments/lm/report.py DIR.
@@ -21,6 +23,7 @@ device="cuda"
 arena="$root/build/bin/arena"
 do_eval=1
 do_train=1
+sft_dir=""
 while (($#)); do
   case $1 in
     --out) out=$2; shift 2 ;;
@@ -33,6 +36,7 @@ while (($#)); do
     --arena) arena=$2; shift 2 ;;
     --no-eval) do_eval=0; shift ;;
     --eval-only) do_train=0; shift ;;
+    --sft) sft_dir=$(cd "$2" && pwd); shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -45,18 +49,28 @@ for seed in $seeds; do
     ((do_train)) || continue
     name="${variant}__s${seed}"
     cfg="$out/configs/$name.json"
-    "$py" - "$config" "$cfg" "$variant" "$seed" <<'PY'
+    # The first variant of each seed runs the warm start; the others start from its fine-tuned model, so every
+    # variant of a seed shares one SFT model.
+    first_of_seed="$out/runs/$(echo $variants | cut -d' ' -f1)__s${seed}"
+    shared=""
+    [[ $variant != "$(echo $variants | cut -d' ' -f1)" && -d "$first_of_seed/sft" ]] && shared="$(cd "$first_of_seed/sft" && pwd)"
+    [[ -n $sft_dir ]] && shared="$sft_dir"
+    "$py" - "$config" "$cfg" "$variant" "$seed" "$shared" <<'PY'
 import json, sys
-src, dst, variant, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+src, dst, variant, seed, shared = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
 c = json.load(open(src))
 c["seed"] = seed
+teachers = c["policy"].get("sft", {}).get("teachers", [])
+if shared:
+    c["policy"].pop("init", None)
+    c["policy"].pop("sft", None)
+    c["policy"]["checkpoint"] = shared
 if variant == "no_turn_level":
     c["estimator"] = {"name": "mars", "turn_level": False}
 elif variant == "no_agent_specific":
     c["estimator"] = {"name": "mars", "agent_specific": False}
 elif variant == "fixed_opponent":
     c["mode"] = "fixed_opponent"
-    teachers = c["policy"]["sft"]["teachers"]
     for i, g in enumerate(c["games"]):
         if isinstance(g, str):
             g = {"game": g}
