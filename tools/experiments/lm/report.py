@@ -92,11 +92,11 @@ def main():
     if shutil.which("gnuplot") and table:
         dat = os.path.join(d, "report.dat")
         with open(dat, "w") as f:
-            f.write("row " + " ".join(n.replace(" ", "_") for _, n in cols) + "\n")
+            f.write('"row" ' + " ".join(f'"{n}"' for _, n in cols) + "\n")
             for row, _, cells, _ in table:
-                f.write(ROW_NAMES.get(row, row).strip().replace(" ", "_") + " " +
+                f.write(f'"{ROW_NAMES.get(row, row).strip()}" ' +
                         " ".join(f"{c[0]:.3f}" if c else "0" for c in cells) + "\n")
-        script = (f"set terminal pngcairo size 1200,500; set output '{png}'; set style data histograms; "
+        script = (f"set terminal pngcairo noenhanced size 1200,500; set output '{png}'; set style data histograms; "
                   "set style histogram clustered gap 1; set style fill solid 0.8 border -1; set key outside right; "
                   "set ylabel 'normalized return x100'; set xtics rotate by -20; "
                   f"plot for [i=2:{len(cols) + 1}] '{dat}' using i:xtic(1) title columnheader(i)")
