@@ -158,7 +158,7 @@ SftResult run_sft(const SftOptions& o) {
       std::printf("  step %5d/%d  loss %.4f\n", step, o.steps, l);
   }
   model.set_requires_grad(false);
-  lm::save_model(model, o.out, "float32");
+  lm::save_model(model, o.out, "float32", static_cast<std::int64_t>(o.max_shard_mb * 1024 * 1024));
   fs::copy_file(fs::path(o.model) / "tokenizer.json", fs::path(o.out) / "tokenizer.json",
                 fs::copy_options::overwrite_existing);
   return r;

@@ -26,6 +26,7 @@ struct SftOptions {
   std::string device = "auto";        // auto | cpu | cuda
   int threads = 0;                    // match runner threads (0: all cores)
   int log_every = 10;                 // print the loss every this many steps (0: never)
+  double max_shard_mb = 0;            // split the written weights into shards of at most this many MiB (0: one file)
 };
 
 struct SftResult {

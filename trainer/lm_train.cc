@@ -318,6 +318,7 @@ void LmTrainer::start_fresh() {
     io.tokenizer = l.init_tokenizer;
     io.seed = cfg_.seed;
     io.context = l.init_context;
+    io.max_shard_mb = l.shard_mb;
     const auto line = lm::init_model(io);
     if (opt_.progress) std::printf("%s\n", line.c_str());
     base = out_ / "init";
@@ -342,6 +343,7 @@ void LmTrainer::start_fresh() {
     so.seed = derive_seed(cfg_.seed, 0x5F7);
     so.device = device_.is_cuda() ? "cuda" : "cpu";
     so.threads = cfg_.threads;
+    so.max_shard_mb = l.shard_mb;
     so.log_every = opt_.progress ? std::max(1, l.sft_steps / 10) : 0;
     if (opt_.progress) std::printf("supervised warm start: %d steps on %zu games\n", l.sft_steps, so.games.size());
     const auto r = run_sft(so);

@@ -3,7 +3,7 @@
 #  - the supervised warm start's loss falls and the share of legal answers rises from the untrained model's;
 #  - every rollout decision is stored with its raw response; checkpoints are HF model directories (sharded on
 #    request) that the lm agent and arena eval read, also through the run directory;
-#  - --until + --resume gives the same weights byte for byte as one uninterrupted run;
+#  - --until + --resume, and 2 threads instead of 1, give the same weights byte for byte as one uninterrupted run;
 #  - splitting a minibatch into micro-batches, or scoring a conversation's turns in one row, does not change the loss;
 #  - misconfiguration fails with one clear error.
 set -euo pipefail
@@ -57,6 +57,9 @@ json.dump(c, open("micro.json", "w"))
 del c["policy"]["micro_batch_tokens"]
 c["policy"]["pack"] = False
 json.dump(c, open("unpacked.json", "w"))
+del c["policy"]["pack"]
+c["threads"] = 2
+json.dump(c, open("threads.json", "w"))
 PY
 "$arena" train b.json --out b1 --db b.db --quiet > /dev/null
 "$arena" train b.json --out b2 --db b.db --quiet --until-step 1 > /dev/null
@@ -72,7 +75,11 @@ python3 -c "import sys; a, b = float('$(col b1/metrics.csv 1 loss)'), float('$(c
 "$arena" train unpacked.json --out b4 --db b.db --quiet --until-step 1 > /dev/null
 python3 -c "import sys; a, b = float('$(col b1/metrics.csv 1 loss)'), float('$(col b4/metrics.csv 1 loss)'); sys.exit(0 if abs(a - b) < 1e-4 else 1)" ||
   fail "packing turns changed the loss: $(col b1/metrics.csv 1 loss) vs $(col b4/metrics.csv 1 loss)"
-echo "ok: resume is exact, micro-batches and packed rows agree (turns per row $(col b1/metrics.csv 1 turns_per_row))"
+"$arena" train threads.json --out b5 --db b.db --quiet --until-step 1 > /dev/null
+for f in b1/checkpoints/step-00000001/model/model-*.safetensors; do
+  cmp -s "$f" "b5/checkpoints/step-00000001/model/$(basename "$f")" || fail "2 threads gave other weights: $f"
+done
+echo "ok: resume and 2 threads are exact, micro-batches and packed rows agree (turns per row $(col b1/metrics.csv 1 turns_per_row))"
 
 expect_error() {  # expect_error PATTERN JSON
   echo "$2" > bad.json

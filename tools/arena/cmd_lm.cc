@@ -130,6 +130,7 @@ void add_lm_commands(CLI::App& app, Commands& commands) {
   f->add_option("--device", sft->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   f->add_option("--threads", sft->threads, "Match runner threads (0: all cores)");
   f->add_option("--log-every", sft->log_every, "Print the loss every this many steps (0: never)");
+  f->add_option("--max-shard-mb", sft->max_shard_mb, "Split the weights into shards of at most this many MiB (0: one file)");
 #endif
   commands.emplace_back(f, [=]() -> int {
 #ifdef ARENA_HAVE_TORCH
