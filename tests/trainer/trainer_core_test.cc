@@ -156,6 +156,43 @@ TEST_CASE("learner turns: chance, draws, forfeits, selected seats", "[trainer][r
   CHECK(e[1].reward == Approx(-0.25));
 }
 
+TEST_CASE("learner decisions: format bonus, refused answers and the forfeit penalty", "[trainer][rewards]") {
+  // Tic-Tac-Toe: p0 plays, p1 plays, then p0's answer is refused and the match ends by forfeit (mars: p0 −11, p1 0).
+  std::vector<TurnRow> t = {row(0, 0, 4, {0, 0}), row(1, 1, 0, {0, 0})};
+  std::vector<RejectedRow> rejected = {{2, 0, 0, std::string("<think>\nno answer"), "no <answer> block"}};
+  auto d = learner_decisions(t, rejected, {-11, 0}, false, {0, 1}, 0.1, 0.05);
+  REQUIRE(d.size() == 3);
+  CHECK(d[0].seat == 0);
+  CHECK(d[0].valid);
+  CHECK(d[0].reward == Approx(0.05));   // a parsed answer: the format bonus only
+  CHECK(d[1].seat == 0);
+  CHECK(d[1].ply == 2);
+  CHECK_FALSE(d[1].valid);
+  CHECK(d[1].reward == Approx(-11));    // the refused answer that ended the match carries the penalty
+  CHECK(d[2].seat == 1);
+  CHECK(d[2].reward == Approx(0.05));   // the other seat: 0 for the forfeit, plus its format bonus
+
+  // A refused answer that was retried gets 0; the retry (attempt 1) is the valid decision at that ply.
+  std::vector<TurnRow> retried = {row(0, 0, 4, {0, 0}), row(1, 1, 0, {0, 0}), row(2, 0, 8, {1, -1})};
+  retried[2].retries = 1;
+  std::vector<RejectedRow> once = {{2, 0, 0, std::string("<think>\n</think><answer>x</answer>"), "not legal"}};
+  auto r = learner_decisions(retried, once, {1, -1}, true, {0}, 0.0, 0.05);
+  REQUIRE(r.size() == 3);
+  CHECK(r[1].ply == 2);
+  CHECK(r[1].attempt == 0);
+  CHECK_FALSE(r[1].valid);
+  CHECK(r[1].reward == 0);
+  CHECK(r[2].attempt == 1);
+  CHECK(r[2].valid);
+  CHECK(r[2].reward == Approx(1.05));
+
+  // A forfeit at a seat's first decision: every reward of the seat belongs to the refused answer.
+  std::vector<RejectedRow> first = {{0, 0, 0, std::nullopt, "prompt too long"}};
+  auto f = learner_decisions({}, first, {-11, 0}, false, {0, 1}, 0.1, 0.05);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].reward == Approx(-11));
+}
+
 TEST_CASE("safetensors: hand-checked bytes, round trip, metadata", "[trainer][safetensors]") {
   Safetensors f;
   const float w[4] = {1.0f, -2.0f, 0.5f, 3.0f};
