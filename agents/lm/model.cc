@@ -186,7 +186,10 @@ torch::Tensor Qwen3Model::attention(Layer& L, int index, const torch::Tensor& x,
   q = q * cos + rotate_half(q) * sin;
   k = k * cos + rotate_half(k) * sin;
   torch::Tensor keys = k, values = v;
-  if (slot) {
+  if (prefill_row_ >= 0) {
+    cache->k[index].narrow(0, prefill_row_, 1).narrow(2, prefill_begin_, T).copy_(k);
+    cache->v[index].narrow(0, prefill_row_, 1).narrow(2, prefill_begin_, T).copy_(v);
+  } else if (slot) {
     cache->k[index].index_copy_(2, *slot, k);
     cache->v[index].index_copy_(2, *slot, v);
     keys = cache->k[index];
@@ -204,8 +207,8 @@ torch::Tensor Qwen3Model::attention(Layer& L, int index, const torch::Tensor& x,
     // and mask, so attention runs as plain multi-head attention on KV heads (no key/value copies, and the fused
     // kernels apply, which they do not with grouped heads and a mask).
     auto grouped = q.reshape({B, KV, H / KV, hd});
-    out = at::scaled_dot_product_attention(grouped, keys, values, mask, 0.0, false, scale)
-              .reshape({B, H, 1, hd});
+    const auto m = mask.defined() ? std::optional<at::Tensor>(mask) : std::nullopt;  // none: a one-token prefill
+    out = at::scaled_dot_product_attention(grouped, keys, values, m, 0.0, false, scale).reshape({B, H, 1, hd});
   } else if (!mask.defined()) {
     // Causal attention over whole right-padded rows (no cache): no mask tensor, so the fused memory-efficient
     // kernels apply and no [T, T] score matrix is materialized. Key/value heads are repeated for the query groups.
@@ -247,6 +250,26 @@ torch::Tensor Qwen3Model::hidden_states(const torch::Tensor& ids, const torch::T
   auto out = layers_forward(F::embedding(ids, embed_), positions, mask, cache, nullptr);
   if (cache) cache->length = past + T;
   return out;
+}
+
+torch::Tensor Qwen3Model::prefill_row(const torch::Tensor& ids, const torch::Tensor& positions, KvCache& cache,
+                                      std::int64_t row, std::int64_t begin) {
+  const auto L = ids.size(1);
+  if (ids.size(0) != 1 || row < 0 || row >= cache.batch() || begin < 0 || begin + L > cache.capacity())
+    throw Error("prefill_row: " + std::to_string(L) + " tokens do not fit row " + std::to_string(row) + " from slot " +
+                std::to_string(begin) + " of a cache of " + std::to_string(cache.batch()) + " x " +
+                std::to_string(cache.capacity()));
+  cache.key_valid.narrow(0, row, 1).narrow(1, begin, L).fill_(true);
+  prefill_row_ = row;
+  prefill_begin_ = begin;
+  try {
+    auto out = layers_forward(F::embedding(ids, embed_), positions, torch::Tensor(), &cache, nullptr);
+    prefill_row_ = -1;
+    return out;
+  } catch (...) {
+    prefill_row_ = -1;
+    throw;
+  }
 }
 
 torch::Tensor Qwen3Model::causal_hidden_states(const torch::Tensor& ids, const torch::Tensor& positions) {

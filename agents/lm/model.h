@@ -65,6 +65,12 @@ class Qwen3Model {
   // Plain causal attention over rows of real tokens (no cache, no padding before a real token): the fused
   // attention kernels apply, without a [T, T] mask. Same result as hidden_states with every position valid.
   torch::Tensor causal_hidden_states(const torch::Tensor& ids, const torch::Tensor& positions);
+  // Prefills one row of a left-padded cache: tokens `ids` [1, L] at `positions` [1, L] go into slots
+  // [begin, begin + L) of row `row`, attending causally among themselves only (the row's slots before `begin` are
+  // padding), so the fused attention kernels apply and no mask or [L, L] scores are built; marks those slots valid.
+  // Returns the final hidden states [1, L, hidden]. The cache's `length` is left to the caller.
+  torch::Tensor prefill_row(const torch::Tensor& ids, const torch::Tensor& positions, KvCache& cache,
+                            std::int64_t row, std::int64_t begin);
   // One decode step with every shape fixed by the cache, so it can be captured in a CUDA graph: tokens `ids` [B, 1]
   // at `positions` [B, 1] are written into cache slot `slot` (a one-element long tensor on the model's device, read on
   // the device) and attend to every valid slot up to it. The cache's `length` is left to the caller.
@@ -102,6 +108,8 @@ class Qwen3Model {
                              const torch::Tensor& slot);
   std::vector<Fused> fused_;
   void build_names();
+  // Where prefill_row writes the keys and values of the layer being run (row, first slot); row < 0: not prefilling.
+  std::int64_t prefill_row_ = -1, prefill_begin_ = 0;
 
   ModelConfig config_;
   torch::Device device_;
