@@ -245,6 +245,36 @@ TEST_CASE("Seeded sampling repeats, ignores batch company, and returns the recom
   CHECK(u < 1.0);
 }
 
+TEST_CASE("Long prompts, prefilled row by row, decode as the training pass scores them", "[lm]") {
+  // Prompts of 512 tokens or more take generation's row-by-row causal prefill (shorter ones the masked batch).
+  Qwen3Model model(test_config(false), torch::kCPU, torch::kFloat32);
+  model.init_random(5);
+  NumberTokenizer tok(300);
+  SamplingOptions o;
+  o.temperature = 0.9;
+  o.max_new_tokens = 8;
+  auto prompt = [](int n, int salt) {
+    std::vector<std::int32_t> p;
+    for (int i = 0; i < n; ++i) p.push_back((i * 37 + salt * 11) % 299);
+    return p;
+  };
+  GenerationRequest a{prompt(600, 1), 42}, b{prompt(530, 2), 7}, c{prompt(20, 3), 9};
+  auto alone = generate(model, tok, std::vector<GenerationRequest>{a}, o);
+  auto crowd = generate(model, tok, std::vector<GenerationRequest>{b, a, c}, o);
+  CHECK(alone[0].tokens == crowd[1].tokens);
+  for (size_t i = 0; i < crowd.size(); ++i) {
+    const auto& req = i == 0 ? b : i == 1 ? a : c;
+    std::vector<std::int64_t> full(req.prompt.begin(), req.prompt.end());
+    full.insert(full.end(), crowd[i].tokens.begin(), crowd[i].tokens.end());
+    auto ids = torch::tensor(full, torch::kLong).unsqueeze(0);
+    auto s = score_sequences(model, ids, torch::ones_like(ids, torch::kBool));
+    for (size_t t = 0; t < crowd[i].tokens.size(); ++t) {
+      const double recomputed = s.logprobs[0][static_cast<std::int64_t>(req.prompt.size() + t - 1)].item<double>();
+      CHECK(std::abs(recomputed - crowd[i].logprobs[t]) < 1e-4);
+    }
+  }
+}
+
 TEST_CASE("Stop strings and stop tokens end a row; top-k 1 is greedy", "[lm]") {
   Qwen3Model model(test_config(true), torch::kCPU, torch::kFloat32);
   model.init_random(9);
