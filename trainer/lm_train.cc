@@ -630,6 +630,25 @@ Metrics LmTrainer::train_step(int step) {
       ++updates;
     }
   }
+  // Policy shift for stateful estimators (spo_single's adaptive forgetting): the mean k3 of the updated policy against
+  // the rollout policy over the trained tokens, as the action-policy trainer measures it.
+  if (estimator_->stateful() && !train_turns.empty()) {
+    torch::NoGradGuard guard;
+    double sum = 0, count = 0;
+    for (const auto& chunk : chunk_packs(turns, all_packs, l.micro_batch_tokens)) {
+      auto mb = make_micro_batch(turns, chunk, device_);
+      auto now = lm::score_sequences(*model_, mb.ids, mb.valid, l.temperature).logprobs.masked_select(mb.response);
+      std::vector<torch::Tensor> old_parts;
+      for (const auto& pack : mb.packs)
+        for (auto t : pack) old_parts.push_back(old_lp[t]);
+      auto d = now - torch::cat(old_parts);
+      sum += (d.exp() - d - 1.0).sum().item<double>();
+      count += static_cast<double>(d.numel());
+    }
+    std::vector<std::int64_t> groups{0};
+    std::vector<double> shift{count > 0 ? sum / count : 0.0};
+    estimator_->observe_policy_shift(groups, shift);
+  }
   if (ppo.ref_update_every > 0 && step % ppo.ref_update_every == 0) {
     torch::NoGradGuard guard;
     for (size_t i = 0; i < model_->named_parameters().size(); ++i)

@@ -38,7 +38,7 @@ for f in config.json model.safetensors tokenizer.json; do
   [[ -f run/checkpoints/step-00000003/model/$f ]] || fail "checkpoint lacks model/$f"
 done
 [[ -f run/checkpoints/step-00000003/optimizer.safetensors && -f run/sft/sft.json ]] || fail "checkpoint files: $(ls -R run | head -30)"
-"$arena" eval --agent "lm(checkpoint=run,max_new_tokens=24)" --games kuhn_poker --opponents random -n 2 --no-store \
+"$arena" eval --agent "lm(checkpoint=run,max_new_tokens=24)" --games kuhn_poker --opponents random -n 2 --no-store --max-retries 0 \
   --json e.json > eval.log || fail "eval of the run directory: $(cat eval.log)"
 python3 -c "import json; r = json.load(open('e.json')); assert len(r) == 2 and all(0 <= x['normalized'] <= 1 for x in r)" ||
   fail "eval --json: $(cat e.json)"

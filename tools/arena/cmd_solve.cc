@@ -91,7 +91,7 @@ int run_exploitability(const std::string& game_string, const std::string& policy
 
 struct EvalArgs {
   std::string agent, games, opponents, db = "arena.db", json;
-  int per_seat = 50, threads = 0;
+  int per_seat = 50, threads = 0, max_retries = -1;
   std::uint64_t seed = 1;
   bool no_store = false;
 };
@@ -106,6 +106,7 @@ int run_eval(const EvalArgs& a) {
   if (c.agents.size() > 1) c.gauntlet = c.agents[0];
   c.games_per_pair = a.per_seat;
   c.seed = a.seed;
+  if (a.max_retries >= 0) c.max_retries = a.max_retries;
   TournamentOptions o;
   o.threads = a.threads;
   o.db_path = a.no_store ? "" : a.db;
@@ -178,6 +179,8 @@ void add_solve_commands(CLI::App& app, Commands& commands) {
   v->add_option("--threads", va->threads, "Worker threads");
   v->add_flag("--no-store", va->no_store, "Do not write a database");
   v->add_option("--json", va->json, "Also write the table's rows to this file as a JSON array");
+  v->add_option("--max-retries", va->max_retries, "Retries after a refused text answer before the forfeit (default 2)")
+      ->check(CLI::NonNegativeNumber);
   commands.emplace_back(v, [va] { return run_eval(*va); });
 }
 

@@ -26,7 +26,15 @@ from collections import defaultdict
 
 TRAIN = [("tic_tac_toe", "Tic-Tac-Toe"), ("kuhn_poker", "Kuhn"), ("hanabi_preset_mini_", "Mini Hanabi")]
 HELD_OUT = [("connect_four", "Connect Four"), ("leduc_poker", "Leduc"), ("hanabi_preset_simple_", "Simple Hanabi")]
-T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+        15: 2.131, 20: 2.086, 30: 2.042}
+
+
+def t975(dof):
+    """Student t(0.975, dof); between tabulated values the smaller dof's (wider) value; 1.96 beyond 30."""
+    if dof > 30:
+        return 1.96
+    return T975[max(k for k in T975 if k <= dof)]
 ROW_NAMES = {"untrained": "untrained LM", "sft": "SFT only", "full": "SFT + self-play (MARS)",
              "no_turn_level": "  w/o turn-level", "no_agent_specific": "  w/o agent-specific",
              "fixed_opponent": "  fixed opponent", "grpo": "  GRPO", "rae": "  RAE"}
@@ -52,7 +60,7 @@ def main():
         sys.exit(f"report.py: {ev} does not exist (run tools/experiments/lm/run.sh first)")
     data = defaultdict(dict)  # (row, seed) -> game -> cell
     for f in sorted(os.listdir(ev)):
-        if not f.endswith(".json"):
+        if not f.endswith(".json") or "__" not in f:
             continue
         row, game = f[:-5].split("__", 1) if f.count("__") == 1 else (f[:-5].rsplit("__", 1)[0], f[:-5].rsplit("__", 1)[1])
         seed = None
@@ -76,7 +84,7 @@ def main():
             else:
                 m = sum(v[0] for v in vals) / len(vals)
                 s = math.sqrt(sum((v[0] - m) ** 2 for v in vals) / (len(vals) - 1))
-                cells.append((m, T975.get(len(vals) - 1, 2.0) * s / math.sqrt(len(vals))))
+                cells.append((m, t975(len(vals) - 1) * s / math.sqrt(len(vals))))
         held = [c[0] for c in cells[3:] if c]
         table.append((row, len(runs), cells, sum(held) / len(held) if len(held) == 3 else None))
     head = "| row | seeds | " + " | ".join(f"{n} (train)" for _, n in TRAIN) + " | " + \

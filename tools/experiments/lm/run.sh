@@ -114,15 +114,19 @@ declare -A games=(
   ["hanabi(preset=simple)"]=""
 )
 evaluate() {  # row checkpoint
-  local row=$1 ckpt=$2
+  local row=$1 ckpt=$2 version=fixed
+  # A run directory's evaluation is redone when its latest checkpoint changed.
+  [[ -f "$ckpt/latest.json" ]] && version=$("$py" -c "import json; print(json.load(open('$ckpt/latest.json'))['step'])")
   for game in tic_tac_toe kuhn_poker "hanabi(preset=mini)" connect_four leduc_poker "hanabi(preset=simple)"; do
     local file="$out/eval/${row}__$(echo "$game" | tr -c 'a-z0-9_\n' '_').json"
-    [[ -f $file ]] && continue
+    [[ -f $file && "$(cat "$file.version" 2> /dev/null)" == "$version" ]] && continue
     local opp=(); [[ -n ${games[$game]} ]] && opp=(--opponents "${games[$game]}")
-    echo "== eval $row on $game"
-    "$arena" eval --agent "lm(checkpoint=$ckpt,temperature=0.6,max_new_tokens=$max_new,device=$device)" \
-      --games "$game" "${opp[@]}" -n "$eval_n" --db "$out/eval.db" --json "$file.tmp" > /dev/null
+    echo "== eval $row ($version) on $game"
+    # As in training: one refused answer forfeits (no retries); the weights as trained (float32).
+    "$arena" eval --agent "lm(checkpoint=$ckpt,temperature=0.6,max_new_tokens=$max_new,device=$device,dtype=float32)" \
+      --games "$game" "${opp[@]}" -n "$eval_n" --max-retries 0 --db "$out/eval.db" --json "$file.tmp" > /dev/null
     mv "$file.tmp" "$file"
+    echo "$version" > "$file.version"
   done
 }
 if [[ -d "$first/init" ]]; then evaluate untrained "$first/init"; fi
