@@ -24,6 +24,7 @@
 #include "trainer/estimators/estimator.h"
 #include "trainer/evaluator.h"
 #include "trainer/features.h"
+#include "trainer/lm_batch.h"
 #include "trainer/lm_sft.h"
 #include "trainer/policy.h"
 #include "trainer/run_files.h"
@@ -44,97 +45,6 @@ struct Planned {
 };
 
 using RecordKey = std::tuple<std::uint64_t, int, int, int>;  // (match idx, player, ply, attempt)
-
-// One learner decision of a step.
-struct Turn {
-  std::int64_t traj = 0;
-  const lm::LmTurnRecord* rec = nullptr;  // null when the model gave no response (a prompt too long for it)
-  std::int64_t prompt_len() const { return rec ? static_cast<std::int64_t>(rec->prompt.size()) : 0; }
-  std::int64_t response_len() const { return rec ? static_cast<std::int64_t>(rec->response.size()) : 0; }
-  std::int64_t length() const { return prompt_len() + response_len(); }
-};
-
-// Turns packed into rows: a row holds consecutive turns of one trajectory when each turn's prompt begins with the
-// previous turn's prompt and response token for token (MARS conversations grow that way), so one forward pass over the
-// last turn's sequence scores every response of the row (causal attention: each token sees what it saw when sampled).
-using Pack = std::vector<std::size_t>;
-
-std::vector<Pack> pack_turns(const std::vector<Turn>& all, const std::vector<std::size_t>& turns, bool enabled) {
-  std::vector<Pack> out;
-  for (auto t : turns) {
-    if (enabled && !out.empty()) {
-      const auto& prev = all[out.back().back()];
-      const auto& cur = all[t];
-      const auto& a = *prev.rec;
-      const auto& b = *cur.rec;
-      const auto n = a.prompt.size() + a.response.size();
-      if (prev.traj == cur.traj && b.prompt.size() >= n && std::equal(a.prompt.begin(), a.prompt.end(), b.prompt.begin()) &&
-          std::equal(a.response.begin(), a.response.end(), b.prompt.begin() + static_cast<std::ptrdiff_t>(a.prompt.size()))) {
-        out.back().push_back(t);
-        continue;
-      }
-    }
-    out.push_back({t});
-  }
-  return out;
-}
-
-std::int64_t pack_length(const std::vector<Turn>& all, const Pack& p) { return all[p.back()].length(); }
-
-// A right-padded batch of packs: ids [B, T] (row = the last turn's prompt and response); `response` [B, T − 1] marks
-// the positions that predict response tokens of the row's turns (position t predicts token t + 1), so masked_select
-// over it lists the response tokens turn by turn, in the order of `packs`.
-struct MicroBatch {
-  std::vector<Pack> packs;
-  torch::Tensor ids, valid, response;
-};
-
-MicroBatch make_micro_batch(const std::vector<Turn>& all, std::vector<Pack> packs, torch::Device device) {
-  MicroBatch mb;
-  std::int64_t width = 2;
-  for (const auto& p : packs) width = std::max(width, pack_length(all, p));
-  const auto B = static_cast<std::int64_t>(packs.size());
-  std::vector<std::int64_t> ids(static_cast<std::size_t>(B * width), 0);
-  std::vector<std::uint8_t> valid(static_cast<std::size_t>(B * width), 0);
-  std::vector<std::uint8_t> response(static_cast<std::size_t>(B * (width - 1)), 0);
-  for (std::int64_t b = 0; b < B; ++b) {
-    const auto& pack = packs[static_cast<std::size_t>(b)];
-    const auto& last = *all[pack.back()].rec;
-    std::int64_t t = 0;
-    for (auto id : last.prompt) ids[b * width + t] = id, valid[b * width + t] = 1, ++t;
-    for (auto id : last.response) ids[b * width + t] = id, valid[b * width + t] = 1, ++t;
-    for (auto k : pack) {
-      const auto start = all[k].prompt_len();
-      for (std::int64_t j = 0; j < all[k].response_len(); ++j) response[b * (width - 1) + start + j - 1] = 1;
-    }
-  }
-  mb.packs = std::move(packs);
-  mb.ids = torch::from_blob(ids.data(), {B, width}, torch::kLong).clone().to(device);
-  mb.valid = torch::from_blob(valid.data(), {B, width}, torch::kUInt8).to(torch::kBool).to(device);
-  mb.response = torch::from_blob(response.data(), {B, width - 1}, torch::kUInt8).to(torch::kBool).to(device);
-  return mb;
-}
-
-// Splits `packs` into micro-batches of at most `budget` padded tokens (at least one pack each), longest first so that
-// rows of similar length share a batch.
-std::vector<std::vector<Pack>> chunk_packs(const std::vector<Turn>& all, std::vector<Pack> packs, std::int64_t budget) {
-  std::stable_sort(packs.begin(), packs.end(),
-                   [&](const Pack& a, const Pack& b) { return pack_length(all, a) > pack_length(all, b); });
-  std::vector<std::vector<Pack>> out;
-  std::int64_t width = 0;
-  for (auto& p : packs) {
-    const auto len = pack_length(all, p);
-    const auto w = std::max(width, len);
-    if (out.empty() || w * static_cast<std::int64_t>(out.back().size() + 1) > budget) {
-      out.push_back({std::move(p)});
-      width = len;
-    } else {
-      out.back().push_back(std::move(p));
-      width = w;
-    }
-  }
-  return out;
-}
 
 void save_tensors(const std::vector<std::pair<std::string, torch::Tensor>>& named, const std::string& file) {
   Safetensors f;
@@ -493,7 +403,7 @@ Metrics LmTrainer::train_step(int step) {
 
   // Turns with MARS's shaped rewards, in (seat, decision) order per match.
   estimators::TurnBatchData data;
-  std::vector<Turn> turns;
+  std::vector<TokenTurn> turns;
   std::map<std::pair<int, int>, std::pair<double, int>> returns;
   double decisions = 0, parsed = 0, forfeits = 0, response_tokens = 0;
   for (size_t k = 0; k < outcomes.size(); ++k) {
@@ -510,7 +420,7 @@ Metrics LmTrainer::train_step(int step) {
                                            plan.learner_seats, cfg_.games[plan.slot].draw_bonus, cfg_.format_bonus);
     std::map<Player, std::int64_t> index_in_traj;
     for (const auto& d : decided) {
-      Turn t;
+      TokenTurn t;
       t.traj = static_cast<std::int64_t>(idx) * kMaxSeats + d.seat;
       auto it = records_.find(RecordKey{idx, d.seat, d.ply, d.attempt});
       if (it != records_.end()) t.rec = &it->second;
