@@ -27,6 +27,7 @@
 #include "trainer/lm_batch.h"
 #include "trainer/lm_sft.h"
 #include "trainer/policy.h"
+#include "trainer/rollouts.h"
 #include "trainer/run_files.h"
 #include "trainer/trajectory.h"
 
@@ -36,13 +37,6 @@ namespace arena::trainer {
 namespace {
 
 constexpr std::uint64_t kShuffleStream = 0x5EED;
-constexpr std::int64_t kMaxSeats = 64;  // trajectory id = match idx × kMaxSeats + seat
-
-struct Planned {
-  int slot = 0;
-  std::vector<int> seats;  // agent index per seat (0 = the learner)
-  std::vector<Player> learner_seats;
-};
 
 using RecordKey = std::tuple<std::uint64_t, int, int, int>;  // (match idx, player, ply, attempt)
 
@@ -162,28 +156,9 @@ void LmTrainer::setup() {
     options.erase("name");
     estimator_ = estimators::make_estimator(name, options);
   }
+  schedule_ = make_schedule(cfg_, *slots_, opponents_);
   for (int s = 0; s < slots_->size(); ++s) {
     const auto& game = *slots_->game(s);
-    const int n = game.num_players();
-    if (n > kMaxSeats) throw Error(game.to_string() + ": training supports at most 64 players");
-    const int episodes = cfg_.games[s].episodes;
-    if (cfg_.mode == "self_play") {
-      for (int e = 0; e < episodes; ++e) {
-        Planned p{s, std::vector<int>(n, 0), {}};
-        for (int q = 0; q < n; ++q) p.learner_seats.push_back(q);
-        schedule_.push_back(p);
-      }
-    } else {
-      const std::string spec = cfg_.games[s].opponent.empty() ? cfg_.opponent : cfg_.games[s].opponent;
-      opponents_.push_back(make_agent(spec));
-      opponents_.back()->prepare(game);
-      for (int seat = 0; seat < n; ++seat)
-        for (int e = 0; e < episodes; ++e) {
-          Planned p{s, std::vector<int>(n, 1 + s), {seat}};
-          p.seats[seat] = 0;
-          schedule_.push_back(p);
-        }
-    }
     horizon_ = std::max(horizon_, static_cast<double>(game.max_game_length()) * cfg_.policy.lm.max_new_tokens);
   }
   if (cfg_.ppo.norm_horizon > 0) horizon_ = cfg_.ppo.norm_horizon;
@@ -357,48 +332,13 @@ Metrics LmTrainer::train_step(int step) {
     const RecordKey key{r.match_id, r.player, r.ply, r.attempt};
     records_[key] = std::move(r);
   });
-  std::vector<PlannedMatch> planned;
-  std::vector<MatchJob> jobs(schedule_.size());
-  for (size_t k = 0; k < schedule_.size(); ++k) {
-    auto& j = jobs[k];
-    j.idx = first_idx + static_cast<std::int64_t>(k);
-    j.game = slots_->game(schedule_[k].slot);
-    j.seats = schedule_[k].seats;
-    j.seed = derive_seed(step_seed, k);
-    if (cfg_.store_turns) {
-      PlannedMatch pm{j.idx, slots_->names()[schedule_[k].slot], j.seed, {}};
-      for (int a : j.seats) pm.seat_agent_ids.push_back(a == 0 ? learner_agent_id_ : opponent_ids_[a - 1]);
-      planned.push_back(pm);
-    }
-  }
-  if (cfg_.store_turns) {
-    auto ids = store_->add_matches(run_id_, planned);
-    for (size_t k = 0; k < jobs.size(); ++k) jobs[k].match_id = ids[k];
-  }
   std::vector<Agent*> agents{learner.get()};
   for (auto& o : opponents_) agents.push_back(o.get());
-  RunnerOptions ropt;
-  ropt.threads = 1;
-  ropt.max_in_flight = cfg_.max_in_flight;
-  ropt.invalid = InvalidActionPolicy::parse(cfg_.invalid, 0);
-  ropt.record_observations = cfg_.store_turns;
-  std::vector<MatchOutcome> outcomes(jobs.size());
-  {
-    std::unique_ptr<StoreWriter> writer;
-    if (cfg_.store_turns) writer = std::make_unique<StoreWriter>(*store_);
-    MatchRunner runner(agents, ropt);
-    runner.run(
-        jobs, [&](const MatchJob& j) { if (writer) writer->match_started(j.match_id); },
-        [&](MatchOutcome&& o) {
-          const size_t k = static_cast<size_t>(o.job->idx - first_idx);
-          if (writer) {
-            writer->check();
-            writer->match_completed({o.job->match_id, o.returns, o.outcome, o.turns, o.rejected});
-          }
-          outcomes[k] = std::move(o);
-        });
-    if (writer) writer->flush();
-  }
+  std::vector<std::int64_t> agent_ids{learner_agent_id_};
+  agent_ids.insert(agent_ids.end(), opponent_ids_.begin(), opponent_ids_.end());
+  auto rollouts = play_rollouts(cfg_, *slots_, schedule_, step, agents, agent_ids, store_.get(), run_id_);
+  const auto& jobs = rollouts.jobs;
+  const auto& outcomes = rollouts.outcomes;
   const double rollout_s = seconds_since(t0);
 
   // Turns with MARS's shaped rewards, in (seat, decision) order per match.
