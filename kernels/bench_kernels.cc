@@ -3,50 +3,102 @@
 #include <ATen/cuda/CUDAContext.h>
 #include <cuda_runtime.h>
 
+#include <chrono>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "kernels/torch_kernels.h"
+#include "trainer/estimators/primitives.h"
 
 namespace arena::kernels {
 namespace {
 
+// Trajectories of equal length: 3 games × 2 seats = 6 pools, GRPO groups of 16 trajectories.
 struct Batch {
-  torch::Tensor reward_flat, offsets, pool_flat;  // kernel layout
-  torch::Tensor reward_padded, pool_traj;         // torch-op layout [B, T], [B]
-  int num_pools = 6;
+  std::int64_t B = 0, T = 0;
+  torch::Tensor reward_padded;                   // [B, T] float64 (the tensor-op layout)
+  torch::Tensor pool_traj, seat_traj, group_traj;  // [B] int64
+  torch::Tensor reward, offsets, pool, seat, group;  // kernel layout: [n], [B+1], [n] int32 ids
+  int num_pools = 6, num_seats = 2, num_groups = 0;
 };
 
 Batch make_batch(std::int64_t trajectories, std::int64_t turns) {
   torch::manual_seed(7);
   auto opts = torch::TensorOptions().device(torch::kCUDA);
   Batch b;
-  b.reward_padded = torch::randn({trajectories, turns}, opts.dtype(torch::kFloat64));
-  b.pool_traj = torch::randint(0, b.num_pools, {trajectories}, opts.dtype(torch::kInt32));
-  b.reward_flat = b.reward_padded.reshape({-1});
+  b.B = trajectories;
+  b.T = turns;
+  // Rewards on a small grid (game outcomes and shaping bonuses), so returns repeat as they do in games.
+  b.reward_padded = torch::randint(-2, 3, {trajectories, turns}, opts.dtype(torch::kFloat64)) * 0.25;
+  const auto game = torch::randint(0, 3, {trajectories}, opts.dtype(torch::kInt64));
+  b.seat_traj = torch::randint(0, 2, {trajectories}, opts.dtype(torch::kInt64));
+  b.pool_traj = game * 2 + b.seat_traj;
+  b.num_groups = static_cast<int>((trajectories + 15) / 16);
+  b.group_traj = torch::arange(trajectories, opts.dtype(torch::kInt64)).floor_divide(16);
+  b.reward = b.reward_padded.reshape({-1});
   b.offsets = torch::arange(0, trajectories * turns + 1, turns, opts.dtype(torch::kInt64));
-  b.pool_flat = b.pool_traj.repeat_interleave(turns);
+  auto rows = [&](const torch::Tensor& per_traj) { return per_traj.repeat_interleave(turns).to(torch::kInt32); };
+  b.pool = rows(b.pool_traj);
+  b.seat = rows(b.seat_traj);
+  b.group = rows(b.group_traj);
   return b;
 }
 
-// The baseline: tensor ops only.
-torch::Tensor torch_ops(const Batch& b, const PaperOptions& o) {
-  const auto T = b.reward_padded.size(1);
-  auto returns = torch::empty_like(b.reward_padded);
-  auto running = torch::zeros({b.reward_padded.size(0)}, b.reward_padded.options());
-  for (std::int64_t t = T - 1; t >= 0; --t) {
-    running = b.reward_padded.select(1, t) + o.gamma * running;
+torch::Tensor reverse_returns(const torch::Tensor& x, double gamma) {
+  auto returns = torch::empty_like(x);
+  auto running = torch::zeros({x.size(0)}, x.options());
+  for (std::int64_t t = x.size(1) - 1; t >= 0; --t) {
+    running = x.select(1, t) + gamma * running;
     returns.select(1, t).copy_(running);
   }
+  return returns;
+}
+
+// The baselines: the same computations with LibTorch tensor ops on padded [B, T] tensors, the way RL libraries for
+// language models write them (a reverse loop over turns, masked statistics per pool, torch.unique for distinct values).
+torch::Tensor torch_paper(const Batch& b, double eps) {
+  auto returns = reverse_returns(b.reward_padded, 1.0);
   auto adv = torch::zeros_like(returns);
   for (int k = 0; k < b.num_pools; ++k) {
-    auto mask = (b.pool_traj == k);
+    auto mask = b.pool_traj == k;
     auto vals = returns.index({mask});
-    auto mean = vals.mean();
-    auto std = vals.std(/*unbiased=*/true);
-    adv.index_put_({mask}, (vals - mean) / (std + o.eps));
+    adv.index_put_({mask}, (vals - vals.mean()) / (vals.std(/*unbiased=*/true) + eps));
   }
   return adv.reshape({-1});
+}
+
+torch::Tensor torch_code(const Batch& b, double eps) {
+  auto centred = b.reward_padded.clone();
+  for (int k = 0; k < b.num_pools; ++k) {
+    auto mask = b.pool_traj == k;
+    auto vals = b.reward_padded.index({mask});
+    centred.index_put_({mask}, vals - vals.mean());
+  }
+  const double tokens = static_cast<double>(centred.numel());
+  auto scale = torch::rsqrt(centred.pow(2).sum() / (tokens - 1) + eps);
+  auto returns = reverse_returns(centred * scale, 1.0);
+  auto shifted = torch::zeros_like(returns);
+  for (int k = 0; k < b.num_seats; ++k) {
+    auto mask = b.seat_traj == k;
+    auto vals = returns.index({mask});
+    auto u = std::get<0>(at::_unique(torch::cat({vals.reshape({-1}), torch::zeros({1}, vals.options())}), true, false));
+    if (u.numel() > 1) shifted.index_put_({mask}, vals - u.mean());
+  }
+  auto mean = shifted.mean();
+  auto var = shifted.var(/*unbiased=*/true);
+  return ((shifted - mean) * torch::rsqrt(var + eps)).reshape({-1});
+}
+
+torch::Tensor torch_grpo(const Batch& b, double eps) {
+  auto score = b.reward_padded.sum(1);
+  auto ones = torch::ones_like(score);
+  auto count = torch::zeros({b.num_groups}, score.options()).index_add_(0, b.group_traj, ones);
+  auto mean = torch::zeros({b.num_groups}, score.options()).index_add_(0, b.group_traj, score) / count;
+  auto dev = score - mean.index({b.group_traj});
+  auto var = torch::zeros({b.num_groups}, score.options()).index_add_(0, b.group_traj, dev * dev) / (count - 1);
+  auto adv = dev / (var.sqrt().index({b.group_traj}) + eps);
+  return adv.unsqueeze(1).expand({b.B, b.T}).reshape({-1});
 }
 
 template <typename F>
@@ -67,6 +119,23 @@ double time_ms(F&& f, int repeats) {
   return ms / repeats;
 }
 
+template <typename F>
+double cpu_ms(F&& f, int repeats) {
+  f();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < repeats; ++i) f();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / repeats;
+}
+
+void row(const char* what, const Batch& b, double k_ms, double base_ms, double bytes, double peak, double diff) {
+  char label[80];
+  std::snprintf(label, sizeof label, "%s %lldx%lld=%.3g", what, static_cast<long long>(b.B),
+                static_cast<long long>(b.T), static_cast<double>(b.B * b.T));
+  const double gbs = bytes / (k_ms * 1e-3) / 1e9;
+  std::printf("%-34s %11.4f %11.4f %8.1fx %10.1f %7.1f%% %10.2e\n", label, k_ms, base_ms, base_ms / k_ms, gbs,
+              peak > 0 ? 100.0 * gbs * 1e9 / peak : 0.0, diff);
+}
+
 }  // namespace
 
 int run_kernel_bench(int repeats) {
@@ -78,28 +147,68 @@ int run_kernel_bench(int repeats) {
   cudaGetDeviceProperties(&prop, 0);
   const double peak = peak_bandwidth();
   std::printf("device: %s, peak DRAM bandwidth %.0f GB/s\n", prop.name, peak / 1e9);
-  std::printf("%-28s %12s %12s %8s %14s %8s %10s\n", "batch (MARS paper mode)", "kernels ms", "torch ops ms", "ratio",
-              "kernel GB/s", "of peak", "max |diff|");
-  PaperOptions o;
-  o.singleton = 1;
+  std::printf("GB/s counts the bytes each pipeline reads and writes in DRAM by design (below); baseline: LibTorch\n"
+              "tensor ops in this binary (RAE: the CPU reference loop, a sequential EMA has no tensor-op form).\n");
+  std::printf("%-34s %11s %11s %9s %10s %8s %10s\n", "pipeline, trajectories x turns", "kernels ms", "baseline ms",
+              "ratio", "GB/s", "of peak", "max |diff|");
   const std::vector<std::pair<std::int64_t, std::int64_t>> sizes = {{65536, 16}, {62500, 16}, {625000, 16}};
   for (auto [B, T] : sizes) {
     auto b = make_batch(B, T);
-    PaperResult r;
-    const double k_ms = time_ms([&] { r = mars_paper(b.reward_flat, b.offsets, b.pool_flat, b.num_pools, o); }, repeats);
-    torch::Tensor adv;
-    const double t_ms = time_ms([&] { adv = torch_ops(b, o); }, std::max(1, repeats / 4));
-    const double diff = (r.advantage - adv).abs().max().item<double>();
-    const double n = static_cast<double>(B * T);
-    // Bytes the fused pipeline moves at least: the scan reads rewards (8) and writes returns (8); the z-score pass
-    // reads returns (8) and pool ids (4) and writes advantages (8); offsets are read twice.
-    const double bytes = n * (8 + 8 + 8 + 4 + 8) + 16.0 * (B + 1);
-    const double gbs = bytes / (k_ms * 1e-3) / 1e9;
-    char label[64];
-    std::snprintf(label, sizeof label, "%lld x %lld = %.2g turns", static_cast<long long>(B),
-                  static_cast<long long>(T), n);
-    std::printf("%-28s %12.4f %12.4f %7.1fx %14.1f %7.1f%% %10.2e\n", label, k_ms, t_ms, t_ms / k_ms, gbs,
-                peak > 0 ? 100.0 * gbs * 1e9 / peak : 0.0, diff);
+    const double n = static_cast<double>(B * T), S = static_cast<double>(B);
+    const int slow = std::max(1, repeats / 4);
+    {  // MARS paper mode. Pass 1 reads rewards (8 B/turn), offsets and writes a 32-byte summary per trajectory;
+       // pass 2 reads rewards, offsets and one pool id per trajectory and writes returns and advantages (16 B/turn).
+      PaperOptions o;
+      PaperResult r;
+      const double k = time_ms([&] { r = mars_paper(b.reward, b.offsets, b.pool, b.num_pools, o); }, repeats);
+      torch::Tensor adv;
+      const double t = time_ms([&] { adv = torch_paper(b, o.eps); }, slow);
+      const double bytes = n * (8 + 8 + 16) + S * (8 + 32 + 32 + 8 + 4);
+      row("mars paper", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
+    }
+    {  // MARS code mode: pool means (reads reward + pool), reward scale (the same), scan (the same, writes returns),
+       // distinct values (reads returns + seat; two radix sorts of (64-bit value, 32-bit key) pairs, ~8 passes each
+       // of reads and writes), centring (reads returns + seat, writes), whitening (reads twice, writes).
+      CodeOptions o;
+      o.unique_tolerance = 0;  // exact distinct values, as torch.unique takes them
+      PaperResult r;
+      const double k = time_ms(
+          [&] { r = mars_code(b.reward, torch::Tensor(), b.offsets, b.pool, b.num_pools, b.seat, b.num_seats, o); },
+          repeats);
+      torch::Tensor adv;
+      const double t = time_ms([&] { adv = torch_code(b, o.eps); }, slow);
+      const double bytes = n * (12 + 12 + 12 + 8 + 12 + 2 * 8 * 24 + 12 + 8 + 8 + 8 + 8) + S * 16;
+      row("mars code", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
+    }
+    {  // GRPO over trajectory scores: reads rewards and one group id per trajectory, reduces, writes returns and
+       // advantages (16 B/turn).
+      GrpoOptions o;
+      PaperResult r;
+      const double k = time_ms([&] { r = grpo(b.reward, b.offsets, b.group, b.num_groups, o); }, repeats);
+      torch::Tensor adv;
+      const double t = time_ms([&] { adv = torch_grpo(b, o.eps); }, slow);
+      const double bytes = n * (8 + 16) + S * (8 + 4 + 8 + 4 + 32);
+      row("grpo", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
+    }
+    {  // RAE: the EMA scan of the B trajectory scores over the 6 (game, seat) keys; stable key sort, then chunked
+       // scans (reads the scores and keys, writes pre and post).
+      auto score = b.reward_padded.sum(1).contiguous();
+      auto key = b.pool_traj.to(torch::kInt32);
+      auto table = torch::zeros({b.num_pools}, score.options());
+      std::pair<torch::Tensor, torch::Tensor> r;
+      const double k = time_ms([&] { r = ema_scan(score, key, table, 0.95); }, repeats);
+      const auto hs = score.cpu(), hk = key.cpu();
+      std::vector<double> x(hs.data_ptr<double>(), hs.data_ptr<double>() + B), tab(b.num_pools), pre(B), post(B);
+      std::vector<std::int32_t> kv(hk.data_ptr<std::int32_t>(), hk.data_ptr<std::int32_t>() + B);
+      std::vector<double> tab0(b.num_pools, 0.0);
+      const double t = cpu_ms([&] { tab = tab0; estimators::segmented_ema_scan(kv, x, 0.95, tab, pre, post); }, slow);
+      // The GPU table has been updated 1 + repeats times; compare one fresh scan.
+      auto fresh = torch::zeros({b.num_pools}, score.options());
+      r = ema_scan(score, key, fresh, 0.95);
+      const double diff = (r.first.cpu() - torch::tensor(pre, torch::kFloat64)).abs().max().item<double>();
+      const double bytes = S * (8 + 4 + 4 * 4 * 8 + 8 + 8 + 8 + 8);
+      row("rae (ema scan)", b, k, t, bytes, peak, diff);
+    }
   }
   return 0;
 }

@@ -1,63 +1,258 @@
 #include "kernels/torch_kernels.h"
 
-#include "trainer/estimators/primitives.h"
-
 #include <ATen/cuda/CUDAContext.h>
 
+#include <cmath>
+#include <map>
 #include <vector>
 
-namespace arena::kernels {
+#include "games/api/params.h"
+#include "trainer/estimators/mars.h"
+#include "trainer/estimators/primitives.h"
+#include "trainer/estimators/rae.h"
 
-PaperResult mars_paper(const torch::Tensor& reward, const torch::Tensor& offsets, const torch::Tensor& pool,
-                       int num_pools, const PaperOptions& options) {
-  TORCH_CHECK(reward.is_cuda() && offsets.is_cuda() && pool.is_cuda(), "mars_paper: tensors must be on a CUDA device");
-  TORCH_CHECK(reward.scalar_type() == torch::kFloat64 && offsets.scalar_type() == torch::kInt64 &&
-                  pool.scalar_type() == torch::kInt32,
-              "mars_paper: reward float64, offsets int64, pool int32");
-  auto r = reward.contiguous(), o = offsets.contiguous(), p = pool.contiguous();
-  const std::int64_t n = r.numel();
-  PaperResult out{torch::empty_like(r), torch::empty_like(r)};
-  auto scratch = torch::empty({static_cast<std::int64_t>(mars_paper_scratch(n, num_pools))},
-                              r.options().dtype(torch::kUInt8));
-  void* stream = at::cuda::getCurrentCUDAStream().stream();
-  mars_paper(r.data_ptr<double>(), o.data_ptr<std::int64_t>(), o.numel() - 1, p.data_ptr<std::int32_t>(), n,
-             num_pools, options, out.returns.data_ptr<double>(), out.advantage.data_ptr<double>(),
-             scratch.data_ptr(), stream);
+namespace arena::kernels {
+namespace {
+
+void* current_stream() { return at::cuda::getCurrentCUDAStream().stream(); }
+
+void check_rows(const torch::Tensor& reward, const torch::Tensor& offsets, const char* what) {
+  TORCH_CHECK(reward.is_cuda() && offsets.is_cuda(), what, ": tensors must be on a CUDA device");
+  TORCH_CHECK(reward.scalar_type() == torch::kFloat64 && offsets.scalar_type() == torch::kInt64, what,
+              ": reward float64, offsets int64");
+}
+void check_keys(const torch::Tensor& key, std::int64_t n, const char* what) {
+  TORCH_CHECK(key.is_cuda() && key.scalar_type() == torch::kInt32 && key.numel() == n, what,
+              ": keys must be int32 CUDA tensors with one id per row");
+}
+torch::Tensor scratch_of(std::size_t bytes, const torch::Tensor& like) {
+  return torch::empty({static_cast<std::int64_t>(bytes)}, like.options().dtype(torch::kUInt8));
+}
+
+torch::Tensor to_device(const std::vector<double>& v, torch::Device d) {
+  return torch::tensor(v, torch::kFloat64).to(d);
+}
+torch::Tensor to_device(const std::vector<std::int32_t>& v, torch::Device d) {
+  return torch::tensor(v, torch::kInt32).to(d);
+}
+std::vector<double> to_host(const torch::Tensor& t) {
+  auto c = t.to(torch::kCPU).contiguous();
+  return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+nlohmann::json options_without_name(const estimators::AdvantageEstimator& e) {
+  auto j = e.options();
+  j.erase("name");
+  return j;
+}
+
+int eps_mode_of(estimators::EpsMode m) { return static_cast<int>(m); }
+
+// The batch in trajectory order, with what every kernel pipeline needs.
+struct Ordered {
+  estimators::TrajectoryIndex index;
+  std::vector<double> reward;
+  std::vector<std::int64_t> offsets;
+  torch::Tensor reward_d, offsets_d;
+  Ordered(const estimators::TurnBatch& batch, torch::Device device) : index(estimators::index_trajectories(batch)) {
+    reward.resize(batch.size());
+    for (std::size_t k = 0; k < batch.size(); ++k) reward[k] = batch.reward[index.order[k]];
+    offsets.assign(index.offsets.begin(), index.offsets.end());
+    reward_d = to_device(reward, device);
+    offsets_d = torch::tensor(offsets, torch::kInt64).to(device);
+  }
+  // Dense ids (numbered from the rows in batch order, as the CPU estimators number them) in trajectory order.
+  std::vector<std::int32_t> ordered(const estimators::DenseKeys& keys) const {
+    std::vector<std::int32_t> out(keys.id.size());
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = keys.id[index.order[k]];
+    return out;
+  }
+  estimators::EstimatorOutput scatter(const PaperResult& r) const {
+    auto out = estimators::make_output(index.order.size());
+    const auto adv = to_host(r.advantage), ret = to_host(r.returns);
+    for (std::size_t k = 0; k < adv.size(); ++k) {
+      out.advantage[index.order[k]] = adv[k];
+      out.returns[index.order[k]] = ret[k];
+    }
+    return out;
+  }
+};
+
+estimators::EstimatorOutput mars_on_device(const estimators::AdvantageEstimator& est, const estimators::TurnBatch& batch,
+                                           torch::Device device) {
+  const auto o = estimators::read_mars_options(options_without_name(est));
+  const std::size_t n = batch.size();
+  Ordered rows(batch, device);
+  const std::vector<std::int64_t> no_role(n, 0);
+  const auto& role = o.agent_specific ? batch.role : std::span<const std::int64_t>(no_role);
+  const auto pools = estimators::densify({batch.game, role}, n);
+  auto pool_d = to_device(rows.ordered(pools), device);
+  if (o.mode == estimators::MarsOptions::Mode::kPaper) {
+    PaperOptions po;
+    po.gamma = o.gamma;
+    po.ddof = o.paper.ddof;
+    po.eps = o.paper.eps;
+    po.eps_mode = eps_mode_of(o.paper.eps_mode);
+    po.singleton = o.paper.singleton == estimators::Singleton::kZero ? 1 : 0;
+    po.turn_level = o.turn_level;
+    return rows.scatter(mars_paper(rows.reward_d, rows.offsets_d, pool_d, static_cast<int>(pools.count()), po));
+  }
+  const auto seats = estimators::densify({role}, n);
+  torch::Tensor weight;
+  if (batch.has_tokens()) {
+    const auto w = estimators::turn_weights(batch);
+    std::vector<double> ordered(n);
+    for (std::size_t k = 0; k < n; ++k) ordered[k] = w[rows.index.order[k]];
+    weight = to_device(ordered, device);
+  }
+  CodeOptions co;
+  co.gamma = o.gamma;
+  co.whiten_rewards = o.whiten_rewards;
+  co.eps = o.code_eps;
+  co.unique_tolerance = o.unique_tolerance;
+  co.turn_level = o.turn_level;
+  return rows.scatter(mars_code(rows.reward_d, weight, rows.offsets_d, pool_d, static_cast<int>(pools.count()),
+                                to_device(rows.ordered(seats), device), static_cast<int>(seats.count()), co));
+}
+
+estimators::EstimatorOutput grpo_on_device(const estimators::AdvantageEstimator& est, const estimators::TurnBatch& batch,
+                                           torch::Device device) {
+  estimators::OptionReader r("grpo", options_without_name(est));
+  const bool unit_trajectory = estimators::read_unit(r) == estimators::SampleUnit::kTrajectory;
+  const auto z = estimators::read_zscore_options(r, estimators::ZScoreOptions{});
+  Ordered rows(batch, device);
+  if (unit_trajectory)  // the CPU estimator's rule: a trajectory belongs to one group
+    for (std::size_t j = 0; j < rows.index.size(); ++j)
+      for (std::size_t i = rows.index.offsets[j]; i < rows.index.offsets[j + 1]; ++i)
+        if (batch.group[rows.index.order[i]] != batch.group[rows.index.order[rows.index.offsets[j]]])
+          throw arena::Error("turn batch: group changes within trajectory " + std::to_string(rows.index.id[j]) + " (row " +
+                      std::to_string(rows.index.order[i]) +
+                      "); with unit 'trajectory' a trajectory belongs to one group");
+  // Groups numbered as the CPU numbers them: over samples (trajectories in id order, or rows) in ascending group.
+  const auto groups = estimators::densify({batch.group}, batch.size());
+  GrpoOptions go;
+  go.unit_trajectory = unit_trajectory;
+  go.ddof = z.ddof;
+  go.eps = z.eps;
+  go.eps_mode = eps_mode_of(z.eps_mode);
+  go.singleton = z.singleton == estimators::Singleton::kZero ? 1 : 0;
+  return rows.scatter(grpo(rows.reward_d, rows.offsets_d, to_device(rows.ordered(groups), device),
+                           static_cast<int>(groups.count()), go));
+}
+
+estimators::EstimatorOutput rae_on_device(estimators::Rae& est, const estimators::TurnBatch& batch,
+                                          torch::Device device) {
+  const auto& opt = est.options();
+  const double alpha = opt.at("alpha").get<double>(), gamma = opt.at("gamma").get<double>();
+  const bool post_update = opt.at("baseline").get<std::string>() == "post_update";
+  const bool per_game = opt.at("key").get<std::string>() == "game_role";
+  const bool drop_zero = opt.at("drop_zero").get<bool>();
+  const auto index = estimators::index_trajectories(batch);
+  const auto s = estimators::make_samples(batch, index, estimators::SampleUnit::kTrajectory, false);
+  std::vector<std::int64_t> games(s.size());
+  for (std::size_t j = 0; j < s.size(); ++j) games[j] = per_game ? s.game[j] : 0;
+  const auto keys = estimators::densify({games, s.role}, s.size());
+  std::vector<double> table(keys.count());
+  for (std::size_t k = 0; k < keys.count(); ++k) table[k] = est.baseline(games[keys.first[k]], s.role[keys.first[k]]);
+  auto table_d = to_device(table, device);
+  auto [pre_d, post_d] = ema_scan(to_device(s.score, device), to_device(keys.id, device), table_d, alpha);
+  const auto pre = to_host(pre_d), post = to_host(post_d), updated = to_host(table_d);
+  // Write the updated baselines back through the estimator's saved state.
+  auto state = est.save_state();
+  std::map<std::pair<std::int64_t, std::int64_t>, double> baselines;
+  for (const auto& e : state.at("baselines")) baselines[{e.at("game").get<std::int64_t>(), e.at("role").get<std::int64_t>()}] = e.at("value").get<double>();
+  for (std::size_t k = 0; k < keys.count(); ++k) baselines[{games[keys.first[k]], s.role[keys.first[k]]}] = updated[k];
+  state["baselines"] = nlohmann::json::array();
+  for (const auto& [key, value] : baselines)
+    state["baselines"].push_back({{"game", key.first}, {"role", key.second}, {"value", value}});
+  est.load_state(state);
+
+  auto out = estimators::make_output(batch.size());
+  for (std::size_t row = 0; row < batch.size(); ++row) {
+    const std::size_t j = static_cast<std::size_t>(index.of_row[row]);
+    const double a = s.score[j] - (post_update ? post[j] : pre[j]);
+    const double discount = std::pow(gamma, static_cast<double>(index.length(j) - 1 - index.position[row]));
+    out.advantage[row] = a * discount;
+    out.returns[row] = s.score[j] * discount;
+    out.keep[row] = drop_zero && out.advantage[row] == 0.0 ? 0 : 1;
+  }
   return out;
 }
 
-estimators::EstimatorOutput mars_paper_advantages(const estimators::TurnBatch& batch,
-                                                  const estimators::MarsOptions& o, torch::Device device) {
-  const auto index = estimators::index_trajectories(batch);
-  const std::int64_t n = static_cast<std::int64_t>(batch.size());
-  auto out = estimators::make_output(static_cast<size_t>(n));
-  if (n == 0) return out;
-  // Rows in trajectory order; pools numbered as the CPU estimator numbers them (ascending (game, role)).
-  std::vector<double> reward(n);
-  std::vector<std::int64_t> game(n), role(n);
-  for (std::int64_t k = 0; k < n; ++k) {
-    const auto row = index.order[k];
-    reward[k] = batch.reward[row];
-    game[k] = batch.game[row];
-    role[k] = o.agent_specific ? batch.role[row] : 0;
-  }
-  const auto pools = estimators::densify({game, role}, static_cast<size_t>(n));
-  const std::vector<std::int32_t>& pool = pools.id;
-  std::vector<std::int64_t> offsets(index.offsets.begin(), index.offsets.end());
-  PaperOptions po;
-  po.gamma = o.gamma;
-  po.ddof = o.paper.ddof;
-  po.eps = o.paper.eps;
-  po.eps_mode = static_cast<int>(o.paper.eps_mode);
-  po.singleton = o.paper.singleton == estimators::Singleton::kZero ? 1 : 0;
-  auto r = mars_paper(torch::tensor(reward, torch::kFloat64).to(device), torch::tensor(offsets, torch::kInt64).to(device),
-                      torch::tensor(pool, torch::kInt32).to(device), static_cast<int>(pools.count()), po);
-  auto adv = r.advantage.to(torch::kCPU).contiguous(), ret = r.returns.to(torch::kCPU).contiguous();
-  for (std::int64_t k = 0; k < n; ++k) {
-    out.advantage[index.order[k]] = adv.data_ptr<double>()[k];
-    out.returns[index.order[k]] = ret.data_ptr<double>()[k];
-  }
+}  // namespace
+
+PaperResult mars_paper(const torch::Tensor& reward, const torch::Tensor& offsets, const torch::Tensor& pool,
+                       int num_pools, const PaperOptions& options) {
+  check_rows(reward, offsets, "mars_paper");
+  auto r = reward.contiguous(), o = offsets.contiguous(), p = pool.contiguous();
+  const std::int64_t n = r.numel(), S = o.numel() - 1;
+  check_keys(p, n, "mars_paper");
+  PaperResult out{torch::empty_like(r), torch::empty_like(r)};
+  auto scratch = scratch_of(mars_paper_scratch(n, S, num_pools), r);
+  mars_paper(r.data_ptr<double>(), o.data_ptr<std::int64_t>(), S, p.data_ptr<std::int32_t>(), n, num_pools, options,
+             out.returns.data_ptr<double>(), out.advantage.data_ptr<double>(), scratch.data_ptr(), current_stream());
   return out;
+}
+
+PaperResult mars_code(const torch::Tensor& reward, const torch::Tensor& weight, const torch::Tensor& offsets,
+                      const torch::Tensor& pool, int num_pools, const torch::Tensor& seat, int num_seats,
+                      const CodeOptions& options) {
+  check_rows(reward, offsets, "mars_code");
+  auto r = reward.contiguous(), o = offsets.contiguous(), p = pool.contiguous(), q = seat.contiguous();
+  const std::int64_t n = r.numel(), S = o.numel() - 1;
+  check_keys(p, n, "mars_code");
+  check_keys(q, n, "mars_code");
+  torch::Tensor w;
+  if (weight.defined()) {
+    w = weight.contiguous();
+    TORCH_CHECK(w.is_cuda() && w.scalar_type() == torch::kFloat64 && w.numel() == n, "mars_code: weight float64 [n]");
+  }
+  PaperResult out{torch::empty_like(r), torch::empty_like(r)};
+  auto scratch = scratch_of(mars_code_scratch(n, S, num_pools, num_seats), r);
+  mars_code(r.data_ptr<double>(), w.defined() ? w.data_ptr<double>() : nullptr, o.data_ptr<std::int64_t>(), S,
+            p.data_ptr<std::int32_t>(), q.data_ptr<std::int32_t>(), n, num_pools, num_seats, options,
+            out.returns.data_ptr<double>(), out.advantage.data_ptr<double>(), scratch.data_ptr(), current_stream());
+  return out;
+}
+
+PaperResult grpo(const torch::Tensor& reward, const torch::Tensor& offsets, const torch::Tensor& group, int num_groups,
+                 const GrpoOptions& options) {
+  check_rows(reward, offsets, "grpo");
+  auto r = reward.contiguous(), o = offsets.contiguous(), g = group.contiguous();
+  const std::int64_t n = r.numel(), S = o.numel() - 1;
+  check_keys(g, n, "grpo");
+  PaperResult out{torch::empty_like(r), torch::empty_like(r)};
+  auto scratch = scratch_of(grpo_scratch(n, S, num_groups), r);
+  grpo(r.data_ptr<double>(), o.data_ptr<std::int64_t>(), S, g.data_ptr<std::int32_t>(), n, num_groups, options,
+       out.returns.data_ptr<double>(), out.advantage.data_ptr<double>(), scratch.data_ptr(), current_stream());
+  return out;
+}
+
+std::pair<torch::Tensor, torch::Tensor> ema_scan(const torch::Tensor& x, const torch::Tensor& key,
+                                                 torch::Tensor& table, double alpha) {
+  TORCH_CHECK(x.is_cuda() && x.scalar_type() == torch::kFloat64, "ema_scan: x float64 on CUDA");
+  TORCH_CHECK(table.is_cuda() && table.scalar_type() == torch::kFloat64 && table.is_contiguous(),
+              "ema_scan: table contiguous float64 on CUDA");
+  auto xc = x.contiguous(), kc = key.contiguous();
+  const std::int64_t n = xc.numel();
+  check_keys(kc, n, "ema_scan");
+  auto pre = torch::empty_like(xc), post = torch::empty_like(xc);
+  const int K = static_cast<int>(table.numel());
+  auto scratch = scratch_of(ema_scan_scratch(n, K), xc);
+  segmented_ema_scan(xc.data_ptr<double>(), kc.data_ptr<std::int32_t>(), n, K, alpha, table.data_ptr<double>(),
+                     pre.data_ptr<double>(), post.data_ptr<double>(), scratch.data_ptr(), current_stream());
+  return {pre, post};
+}
+
+std::optional<estimators::EstimatorOutput> kernel_advantages(estimators::AdvantageEstimator& estimator,
+                                                             const estimators::TurnBatch& batch, torch::Device device) {
+  if (!device.is_cuda() || batch.size() == 0) return std::nullopt;
+  const auto name = estimator.name();
+  if (name == "mars") return mars_on_device(estimator, batch, device);
+  if (name == "grpo") return grpo_on_device(estimator, batch, device);
+  if (name == "rae")
+    if (auto* rae = dynamic_cast<estimators::Rae*>(&estimator)) return rae_on_device(*rae, batch, device);
+  return std::nullopt;
 }
 
 }  // namespace arena::kernels

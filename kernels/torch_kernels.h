@@ -1,12 +1,13 @@
 // LibTorch adapter of the CUDA kernels (CUDA builds only; include from torch translation units): maps CUDA tensors
-// onto kernels/kernels.h on the current stream.
+// onto kernels/kernels.h on the current stream, and computes an estimator's advantages with the kernels.
 #pragma once
+
+#include <optional>
 
 #include <torch/torch.h>
 
 #include "kernels/kernels.h"
 #include "trainer/estimators/estimator.h"
-#include "trainer/estimators/mars.h"
 
 namespace arena::kernels {
 
@@ -16,11 +17,23 @@ struct PaperResult {
 // reward: float64 [n]; offsets: int64 [S+1] (rows grouped by trajectory in turn order); pool: int32 [n] dense ids.
 PaperResult mars_paper(const torch::Tensor& reward, const torch::Tensor& offsets, const torch::Tensor& pool,
                        int num_pools, const PaperOptions& options);
+// As above; weight: float64 [n] token counts or an undefined tensor (1 per row); seat: int32 [n] dense ids.
+PaperResult mars_code(const torch::Tensor& reward, const torch::Tensor& weight, const torch::Tensor& offsets,
+                      const torch::Tensor& pool, int num_pools, const torch::Tensor& seat, int num_seats,
+                      const CodeOptions& options);
+// group: int32 [n] dense ids.
+PaperResult grpo(const torch::Tensor& reward, const torch::Tensor& offsets, const torch::Tensor& group, int num_groups,
+                 const GrpoOptions& options);
+// x: float64 [n], key: int32 [n]; table: float64 [num_keys] on the same device, updated in place. Returns {pre, post}.
+std::pair<torch::Tensor, torch::Tensor> ema_scan(const torch::Tensor& x, const torch::Tensor& key,
+                                                 torch::Tensor& table, double alpha);
 
-// MARS paper mode over a turn batch held on the CPU (rows in any order), computed on `device` with the kernels: the
-// rows are grouped by trajectory in turn order and pools numbered in ascending (game, role) order on the CPU, as the
-// CPU estimator does, and the results are scattered back to the batch's row order.
-estimators::EstimatorOutput mars_paper_advantages(const estimators::TurnBatch& batch,
-                                                  const estimators::MarsOptions& options, torch::Device device);
+// The estimator's advantages for a turn batch held on the CPU (rows in any order), computed on `device` with the
+// kernels when the estimator has them: mars (both modes), grpo and rae (its baselines are read and written back).
+// The rows are grouped by trajectory in turn order and keys numbered on the CPU exactly as the CPU estimator numbers
+// them, and the results are scattered back to the batch's row order. nullopt for any other estimator (the caller
+// uses the CPU one). The batch is validated as the CPU estimator validates it.
+std::optional<estimators::EstimatorOutput> kernel_advantages(estimators::AdvantageEstimator& estimator,
+                                                             const estimators::TurnBatch& batch, torch::Device device);
 
 }  // namespace arena::kernels

@@ -9,30 +9,24 @@
 namespace fs = std::filesystem;
 
 namespace arena::trainer {
-namespace {
-
-TensorBytes to_bytes(const torch::Tensor& t) {
+TensorBytes float32_tensor(const torch::Tensor& t) {
   auto c = t.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
   std::vector<std::int64_t> shape(c.sizes().begin(), c.sizes().end());
   return f32_tensor(shape, c.data_ptr<float>());
 }
 
-void from_bytes(const TensorBytes& b, torch::Tensor& target, const std::string& name, const std::string& file) {
+void load_float32_tensor(const Safetensors& f, const std::string& name, torch::Tensor& target,
+                         const std::string& file) {
+  auto it = f.tensors.find(name);
+  if (it == f.tensors.end()) throw Error(file + " lacks tensor " + name);
   std::vector<std::int64_t> shape(target.sizes().begin(), target.sizes().end());
-  if (b.dtype != "F32" || b.shape != shape)
-    throw Error(file + ": tensor " + name + " has dtype " + b.dtype + " and a shape that does not match the policy");
-  auto v = f32_values(b);
+  if (it->second.dtype != "F32" || it->second.shape != shape)
+    throw Error(file + ": tensor " + name + " has dtype " + it->second.dtype +
+                " and a shape that does not match the model it is loaded into");
+  auto v = f32_values(it->second);
   torch::NoGradGuard guard;
   target.copy_(torch::from_blob(v.data(), shape, torch::kFloat32).to(target.device()));
 }
-
-const TensorBytes& need(const Safetensors& f, const std::string& name, const std::string& file) {
-  auto it = f.tensors.find(name);
-  if (it == f.tensors.end()) throw Error(file + " lacks tensor " + name);
-  return it->second;
-}
-
-}  // namespace
 
 std::string resolve_checkpoint_dir(const std::string& path) {
   if (fs::exists(fs::path(path) / "model.safetensors")) return path;
@@ -53,7 +47,7 @@ std::string resolve_checkpoint_dir(const std::string& path) {
 
 void save_model(Policy& policy, const std::string& file) {
   Safetensors f;
-  for (auto& [name, t] : policy.named_params()) f.tensors[name] = to_bytes(t);
+  for (auto& [name, t] : policy.named_params()) f.tensors[name] = float32_tensor(t);
   f.metadata["arena.format"] = "arena-policy-1";
   f.metadata["arena.architecture"] = policy.architecture().dump();
   write_safetensors(file, f);
@@ -71,7 +65,7 @@ std::shared_ptr<Policy> load_model(const std::string& file) {
     throw Error(file + ": arena.architecture is not JSON: " + e.what());
   }
   auto policy = make_policy(arch);
-  for (auto& [name, t] : policy->named_params()) from_bytes(need(f, name, file), t, name, file);
+  for (auto& [name, t] : policy->named_params()) load_float32_tensor(f, name, t, file);
   return policy;
 }
 
@@ -83,16 +77,16 @@ void load_parameters(Policy& policy, const std::string& file, const std::string&
   if (in_file != params.size())
     throw Error(file + " holds " + std::to_string(in_file) + " parameter tensors, the policy has " +
                 std::to_string(params.size()) + ": another architecture");
-  for (auto& [name, t] : params) from_bytes(need(f, prefix + name, file), t, prefix + name, file);
+  for (auto& [name, t] : params) load_float32_tensor(f, prefix + name, t, file);
 }
 
 void save_trainer_tensors(Policy& ref, AdamW& adam, Policy& policy, const std::string& file) {
   Safetensors f;
-  for (auto& [name, t] : ref.named_params()) f.tensors["ref." + name] = to_bytes(t);
+  for (auto& [name, t] : ref.named_params()) f.tensors["ref." + name] = float32_tensor(t);
   auto params = policy.named_params();
   for (size_t i = 0; i < params.size(); ++i) {
-    f.tensors["adam.m." + params[i].first] = to_bytes(adam.m()[i]);
-    f.tensors["adam.v." + params[i].first] = to_bytes(adam.v()[i]);
+    f.tensors["adam.m." + params[i].first] = float32_tensor(adam.m()[i]);
+    f.tensors["adam.v." + params[i].first] = float32_tensor(adam.v()[i]);
   }
   f.metadata["arena.format"] = "arena-trainer-1";
   f.metadata["adam.steps"] = std::to_string(adam.steps());
@@ -102,11 +96,11 @@ void save_trainer_tensors(Policy& ref, AdamW& adam, Policy& policy, const std::s
 void load_trainer_tensors(Policy& ref, AdamW& adam, Policy& policy, const std::string& file) {
   auto f = read_safetensors(file);
   if (f.metadata["arena.format"] != "arena-trainer-1") throw Error(file + " is not an Arena trainer state file");
-  for (auto& [name, t] : ref.named_params()) from_bytes(need(f, "ref." + name, file), t, "ref." + name, file);
+  for (auto& [name, t] : ref.named_params()) load_float32_tensor(f, "ref." + name, t, file);
   auto params = policy.named_params();
   for (size_t i = 0; i < params.size(); ++i) {
-    from_bytes(need(f, "adam.m." + params[i].first, file), adam.m()[i], params[i].first, file);
-    from_bytes(need(f, "adam.v." + params[i].first, file), adam.v()[i], params[i].first, file);
+    load_float32_tensor(f, "adam.m." + params[i].first, adam.m()[i], file);
+    load_float32_tensor(f, "adam.v." + params[i].first, adam.v()[i], file);
   }
   try {
     adam.set_steps(std::stoll(f.metadata.at("adam.steps")));

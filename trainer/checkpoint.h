@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "arena/safetensors.h"
 #include "trainer/policy.h"
 
 namespace arena::trainer {
@@ -25,6 +26,11 @@ void save_model(Policy& policy, const std::string& file);
 std::shared_ptr<Policy> load_model(const std::string& file);
 // Loads parameters into an existing policy of the same architecture (names and shapes must match).
 void load_parameters(Policy& policy, const std::string& file, const std::string& prefix = "");
+
+// A tensor as F32 safetensors bytes; loading one into `target` (any device) checks its dtype and shape and names
+// `file` and the tensor in errors.
+TensorBytes float32_tensor(const torch::Tensor& t);
+void load_float32_tensor(const Safetensors& f, const std::string& name, torch::Tensor& target, const std::string& file);
 
 void save_trainer_tensors(Policy& ref, AdamW& adam, Policy& policy, const std::string& file);
 void load_trainer_tensors(Policy& ref, AdamW& adam, Policy& policy, const std::string& file);

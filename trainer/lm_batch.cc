@@ -71,4 +71,19 @@ std::vector<std::vector<Pack>> chunk_packs(const std::vector<TokenTurn>& all, st
   return out;
 }
 
+void score_turn_tokens(lm::Qwen3Model& model, const std::vector<TokenTurn>& all, const std::vector<Pack>& packs,
+                       std::int64_t budget, double temperature, torch::Device device, std::vector<torch::Tensor>& out) {
+  torch::NoGradGuard guard;
+  for (const auto& chunk : chunk_packs(all, packs, budget)) {
+    auto mb = make_micro_batch(all, chunk, device);
+    auto logp = lm::score_sequences(model, mb.ids, mb.valid, temperature).logprobs.masked_select(mb.response);
+    std::int64_t at = 0;
+    for (const auto& pack : mb.packs)
+      for (auto t : pack) {
+        out[t] = logp.narrow(0, at, all[t].response_len());
+        at += all[t].response_len();
+      }
+  }
+}
+
 }  // namespace arena::trainer

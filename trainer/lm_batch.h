@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 
 #include "agents/lm/lm_agent.h"
+#include "agents/lm/model.h"
 
 namespace arena::trainer {
 
@@ -40,5 +41,10 @@ MicroBatch make_micro_batch(const std::vector<TokenTurn>& all, std::vector<Pack>
 // Splits `packs` into micro-batches of at most `budget` padded tokens (at least one pack each), longest first so that
 // rows of similar length share a batch.
 std::vector<std::vector<Pack>> chunk_packs(const std::vector<TokenTurn>& all, std::vector<Pack> packs, std::int64_t budget);
+
+// Log-probabilities of every response token of the turns in `packs` under softmax(logits / temperature), without
+// gradients, in micro-batches of at most `budget` padded tokens: out[t] = turn t's [response_len] tensor on `device`.
+void score_turn_tokens(lm::Qwen3Model& model, const std::vector<TokenTurn>& all, const std::vector<Pack>& packs,
+                       std::int64_t budget, double temperature, torch::Device device, std::vector<torch::Tensor>& out);
 
 }  // namespace arena::trainer

@@ -19,6 +19,7 @@
 #include "games/api/params.h"
 #include "games/api/registry.h"
 #include "games/api/rng.h"
+#include "trainer/advantages.h"
 #include "trainer/aggregation.h"
 #include "trainer/checkpoint.h"
 #include "trainer/estimators/estimator.h"
@@ -39,26 +40,6 @@ namespace {
 constexpr std::uint64_t kShuffleStream = 0x5EED;
 
 using RecordKey = std::tuple<std::uint64_t, int, int, int>;  // (match idx, player, ply, attempt)
-
-void save_tensors(const std::vector<std::pair<std::string, torch::Tensor>>& named, const std::string& file) {
-  Safetensors f;
-  for (const auto& [name, t] : named) {
-    auto c = t.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
-    f.tensors[name] = f32_tensor(std::vector<std::int64_t>(c.sizes().begin(), c.sizes().end()), c.data_ptr<float>());
-  }
-  write_safetensors(file, f);
-}
-
-void load_tensor(const Safetensors& f, const std::string& name, torch::Tensor& target, const std::string& file) {
-  auto it = f.tensors.find(name);
-  if (it == f.tensors.end()) throw Error(file + " lacks tensor " + name);
-  std::vector<std::int64_t> shape(target.sizes().begin(), target.sizes().end());
-  if (it->second.dtype != "F32" || it->second.shape != shape)
-    throw Error(file + ": tensor " + name + " does not match the model");
-  auto v = f32_values(it->second);
-  torch::NoGradGuard guard;
-  target.copy_(torch::from_blob(v.data(), shape, torch::kFloat32).to(target.device()));
-}
 
 // Counts the decisions of the agent it wraps and how many of them were usable answers.
 class CountingAgent : public Agent {
@@ -269,8 +250,8 @@ void LmTrainer::resume() {
   const auto f = read_safetensors(file);
   for (size_t i = 0; i < model_->named_parameters().size(); ++i) {
     const auto& name = model_->named_parameters()[i].first;
-    load_tensor(f, "adam.m." + name, adam_->m()[i], file);
-    load_tensor(f, "adam.v." + name, adam_->v()[i], file);
+    load_float32_tensor(f, "adam.m." + name, adam_->m()[i], file);
+    load_float32_tensor(f, "adam.v." + name, adam_->v()[i], file);
   }
   adam_->set_steps(state.at("optimizer_steps").get<std::int64_t>());
   estimator_->load_state(state.at("estimator_state"));
@@ -286,13 +267,13 @@ void LmTrainer::save_checkpoint(int step) {
   const auto shard = static_cast<std::int64_t>(cfg_.policy.lm.shard_mb * 1024 * 1024);
   lm::save_model(*model_, (dir / "model").string(), "float32", shard);
   fs::copy_file(tokenizer_file_, dir / "model" / "tokenizer.json", fs::copy_options::overwrite_existing);
-  std::vector<std::pair<std::string, torch::Tensor>> opt;
+  Safetensors opt;
   for (size_t i = 0; i < model_->named_parameters().size(); ++i) {
     const auto& name = model_->named_parameters()[i].first;
-    opt.emplace_back("adam.m." + name, adam_->m()[i]);
-    opt.emplace_back("adam.v." + name, adam_->v()[i]);
+    opt.tensors["adam.m." + name] = float32_tensor(adam_->m()[i]);
+    opt.tensors["adam.v." + name] = float32_tensor(adam_->v()[i]);
   }
-  save_tensors(opt, (dir / "optimizer.safetensors").string());
+  write_safetensors((dir / "optimizer.safetensors").string(), opt);
   if (cfg_.ppo.ref_update_every > 0) {
     // The reference moves during the run: keep the one this checkpoint continues with.
     lm::save_model(*ref_, (dir / "reference").string(), "float32", shard);
@@ -371,7 +352,7 @@ Metrics LmTrainer::train_step(int step) {
       turns.push_back(t);
     }
   }
-  auto est = estimator_->compute(data.view());
+  const auto est = compute_advantages(*estimator_, data.view(), device_);
 
   // Reference and rollout log-probabilities of every response token (no gradients), per turn.
   const auto& l = cfg_.policy.lm;
@@ -381,22 +362,8 @@ Metrics LmTrainer::train_step(int step) {
   std::vector<torch::Tensor> old_lp(turns.size()), ref_lp(turns.size());
   const auto t_ppo = std::chrono::steady_clock::now();
   const auto all_packs = pack_turns(turns, train_turns, l.pack);
-  {
-    torch::NoGradGuard guard;
-    for (const auto& chunk : chunk_packs(turns, all_packs, l.micro_batch_tokens)) {
-      auto mb = make_micro_batch(turns, chunk, device_);
-      auto split = [&](const torch::Tensor& per_token, std::vector<torch::Tensor>& into) {
-        std::int64_t at = 0;
-        for (const auto& pack : mb.packs)
-          for (auto t : pack) {
-            into[t] = per_token.narrow(0, at, turns[t].response_len());
-            at += turns[t].response_len();
-          }
-      };
-      split(lm::score_sequences(*model_, mb.ids, mb.valid, l.temperature).logprobs.masked_select(mb.response), old_lp);
-      split(lm::score_sequences(*ref_, mb.ids, mb.valid, l.temperature).logprobs.masked_select(mb.response), ref_lp);
-    }
-  }
+  score_turn_tokens(*model_, turns, all_packs, l.micro_batch_tokens, l.temperature, device_, old_lp);
+  score_turn_tokens(*ref_, turns, all_packs, l.micro_batch_tokens, l.temperature, device_, ref_lp);
 
   // PPO over minibatches of whole trajectories.
   std::vector<std::int64_t> trajs;
@@ -483,18 +450,12 @@ Metrics LmTrainer::train_step(int step) {
   // Policy shift for stateful estimators (spo_single's adaptive forgetting): the mean k3 of the updated policy against
   // the rollout policy over the trained tokens, as the action-policy trainer measures it.
   if (estimator_->stateful() && !train_turns.empty()) {
-    torch::NoGradGuard guard;
-    double sum = 0, count = 0;
-    for (const auto& chunk : chunk_packs(turns, all_packs, l.micro_batch_tokens)) {
-      auto mb = make_micro_batch(turns, chunk, device_);
-      auto now = lm::score_sequences(*model_, mb.ids, mb.valid, l.temperature).logprobs.masked_select(mb.response);
-      std::vector<torch::Tensor> old_parts;
-      for (const auto& pack : mb.packs)
-        for (auto t : pack) old_parts.push_back(old_lp[t]);
-      auto d = now - torch::cat(old_parts);
-      sum += (d.exp() - d - 1.0).sum().item<double>();
-      count += static_cast<double>(d.numel());
-    }
+    std::vector<torch::Tensor> now_lp(turns.size());
+    score_turn_tokens(*model_, turns, all_packs, l.micro_batch_tokens, l.temperature, device_, now_lp);
+    std::vector<torch::Tensor> diffs;
+    for (auto t : train_turns) diffs.push_back(now_lp[t] - old_lp[t]);
+    auto d = torch::cat(diffs);
+    const double sum = (d.exp() - d - 1.0).sum().item<double>(), count = static_cast<double>(d.numel());
     std::vector<std::int64_t> groups{0};
     std::vector<double> shift{count > 0 ? sum / count : 0.0};
     estimator_->observe_policy_shift(groups, shift);

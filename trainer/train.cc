@@ -18,10 +18,10 @@
 #include "games/api/params.h"
 #include "games/api/registry.h"
 #include "games/api/rng.h"
+#include "trainer/advantages.h"
 #include "trainer/checkpoint.h"
 #include "trainer/config.h"
 #include "trainer/estimators/estimator.h"
-#include "trainer/estimators/mars.h"
 #include "trainer/evaluator.h"
 #include "trainer/lm_train.h"
 #include "trainer/policy_agent.h"
@@ -29,9 +29,6 @@
 #include "trainer/run_files.h"
 #include "trainer/trajectory.h"
 
-#ifdef ARENA_HAVE_CUDA_KERNELS
-#include "kernels/torch_kernels.h"
-#endif
 
 namespace fs = std::filesystem;
 
@@ -50,7 +47,6 @@ class Trainer {
   void start_fresh();
   void resume();
   Metrics train_step(int step);
-  estimators::EstimatorOutput compute_advantages(const estimators::TurnBatchData& data);
   Metrics evaluate() {
     return evaluator_->evaluate(*eval_agent_, [this](const std::vector<const State*>& states,
                                                      const std::vector<Player>& players) {
@@ -161,23 +157,6 @@ void Trainer::resume() {
   step_ = step;
 }
 
-// The estimator on the CPU, or MARS paper mode with the CUDA kernels when the policy lives on a GPU (same formula;
-// the GPU parity tests hold the two equal to 1e-9).
-estimators::EstimatorOutput Trainer::compute_advantages(const estimators::TurnBatchData& data) {
-#ifdef ARENA_HAVE_CUDA_KERNELS
-  if (policy_->device().is_cuda() && data.reward.size() > 0 && estimator_->name() == "mars") {
-    const auto o = estimators::read_mars_options([&] {
-      auto j = estimator_->options();
-      j.erase("name");
-      return j;
-    }());
-    if (o.mode == estimators::MarsOptions::Mode::kPaper && o.turn_level)
-      return kernels::mars_paper_advantages(data.view(), o, policy_->device());
-  }
-#endif
-  return estimator_->compute(data.view());
-}
-
 Metrics Trainer::train_step(int step) {
   Metrics m;
   const auto t0 = std::chrono::steady_clock::now();
@@ -228,7 +207,7 @@ Metrics Trainer::train_step(int step) {
     }
   }
   const std::int64_t rows = static_cast<std::int64_t>(actions.size());
-  auto est = compute_advantages(data);
+  auto est = compute_advantages(*estimator_, data.view(), policy_->device());
 
   // PPO.
   std::vector<std::int64_t> keep_rows;

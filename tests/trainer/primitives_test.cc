@@ -86,6 +86,24 @@ TEST_CASE("segmented reverse scan resets at segment ends", "[estimators][primiti
   check_close(x, {6, 5, 3, 9, 5});
 }
 
+TEST_CASE("GAE per segment: hand-computed", "[estimators][primitives]") {
+  // Segment {r 1, 0, 2; V .5, 1, 1.5}, γ = .9, λ = .5 (γλ = .45):
+  //   δ_2 = 2 − 1.5 = .5;  δ_1 = 0 + .9·1.5 − 1 = .35;  δ_0 = 1 + .9·1 − .5 = 1.4
+  //   A_2 = .5;  A_1 = .35 + .45·.5 = .575;  A_0 = 1.4 + .45·.575 = 1.65875;  ret = A + V.
+  // Segment {r 3; V 1}: δ = 2 = A, ret 3 (the episode ends: nothing is bootstrapped from the next segment).
+  const std::vector<std::size_t> offsets = {0, 3, 4};
+  const std::vector<double> r = {1, 0, 2, 3}, v = {0.5, 1, 1.5, 1};
+  std::vector<double> a(4), ret(4);
+  segmented_gae(offsets, r, v, 0.9, 0.5, a, ret);
+  check_close(a, {1.65875, 0.575, 0.5, 2});
+  check_close(ret, {2.15875, 1.575, 2, 3});
+  // λ = 1, V = 0: the discounted reward-to-go.
+  std::vector<double> zero(4, 0.0), rtg(4);
+  segmented_gae(offsets, r, zero, 0.5, 1.0, a, ret);
+  segmented_reverse_scan(offsets, r, 0.5, rtg);
+  check_close(a, rtg);
+}
+
 TEST_CASE("distinct value mean: set semantics, tolerance, extra value", "[estimators][primitives]") {
   // key 0: {1, 1, 2} ∪ {0} → U = {0, 1, 2}, mean 1, std 1. key 1: {0.3, 0.1 + 0.2} ∪ {0}: 0.1 + 0.2 differs from 0.3
   // in the last bit, so with a tolerance U = {0, 0.3} (mean 0.15), with none U has 3 values. key 2: none → U = {0}.

@@ -84,6 +84,21 @@ void segmented_reverse_scan(std::span<const std::size_t> offsets, std::span<cons
   }
 }
 
+void segmented_gae(std::span<const std::size_t> offsets, std::span<const double> reward, std::span<const double> value,
+                   double gamma, double lambda, std::span<double> advantage, std::span<double> returns) {
+  for (std::size_t s = 0; s + 1 < offsets.size(); ++s) {
+    double a = 0, next_value = 0;
+    for (std::size_t t = offsets[s + 1]; t-- > offsets[s];) {
+      const double v = value[t];
+      const double delta = reward[t] + gamma * next_value - v;
+      a = delta + gamma * lambda * a;
+      advantage[t] = a;
+      returns[t] = a + v;
+      next_value = v;
+    }
+  }
+}
+
 std::vector<DistinctStats> distinct_value_mean(std::span<const std::int32_t> key, std::size_t num_keys,
                                                std::span<const double> value, double tolerance,
                                                std::optional<double> extra) {

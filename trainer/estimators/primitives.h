@@ -7,6 +7,7 @@
 //   zscore                   (x − μ_k)/σ_k with the ddof / ε / singleton / zero-variance rules below
 //   whitening                one global weighted (x − μ)·s, s from the ε rule, over all elements
 //   segmented_reverse_scan   y_t = x_t + γ·y_{t+1} inside each segment, y = x at a segment's last element
+//   segmented_gae            generalized advantage estimation per segment (an episode per segment)
 //   distinct_value_mean      per key: mean and std of the SET of distinct values (with a tolerance), plus an extra
 //   segmented_ema_scan       per key, in input order: pre = b, b ← α·b + (1−α)·x, post = b
 #pragma once
@@ -72,6 +73,11 @@ Whitening whitening(std::span<const double> value, std::span<const double> weigh
 // ends at x.size(). x and y may alias.
 void segmented_reverse_scan(std::span<const std::size_t> offsets, std::span<const double> x, double gamma,
                             std::span<double> y);
+
+// GAE (Schulman et al. 2016) per segment, each segment one episode that ends at its last element (V after it is 0):
+//   δ_t = r_t + γ·V_{t+1} − V_t,  A_t = δ_t + γλ·A_{t+1},  ret_t = A_t + V_t.
+void segmented_gae(std::span<const std::size_t> offsets, std::span<const double> reward, std::span<const double> value,
+                   double gamma, double lambda, std::span<double> advantage, std::span<double> returns);
 
 // Per key, the set U of distinct values among its elements plus `extra` (when given, for every key, even a key
 // without elements). Values are sorted; a value joins the current distinct value u when |x − u| ≤ tol·max(1, |u|),

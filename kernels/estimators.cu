@@ -1,0 +1,558 @@
+// CUDA implementations of kernels/kernels.h: distinct-value means, per-key EMA scans, and the MARS code-mode and GRPO
+// pipelines. No torch headers here.
+#include <cub/device/device_radix_sort.cuh>
+#include <cub/device/device_select.cuh>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "kernels/device_common.cuh"
+#include "kernels/kernels.h"
+#include "kernels/keyed_reduce.cuh"
+#include "kernels/scan.cuh"
+
+namespace arena::kernels {
+namespace {
+
+using namespace detail;
+
+// ---- distinct values --------------------------------------------------------------------------------------------
+
+// Doubles as unsigned integers in the same order (finite values; −0 sorts just below +0).
+__device__ inline unsigned long long orderable(double d) {
+  const unsigned long long u = __double_as_longlong(d);
+  return (u >> 63) ? ~u : (u | (1ull << 63));
+}
+__device__ inline double from_orderable(unsigned long long u) {
+  return __longlong_as_double((u >> 63) ? (u & ~(1ull << 63)) : ~u);
+}
+
+__global__ void distinct_fill_kernel(const double* x, const std::int32_t* key, std::int64_t n, int num_keys,
+                                     bool has_extra, double extra, unsigned long long* bits, int* keys) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i < n) {
+    bits[i] = orderable(x[i]);
+    keys[i] = key[i];
+  } else if (has_extra && i < n + num_keys) {
+    bits[i] = orderable(extra);
+    keys[i] = static_cast<int>(i - n);
+  }
+}
+
+// After sorting by (key, value): flag the first of each run of equal (key, value) and decode the values.
+__global__ void distinct_flag_kernel(const unsigned long long* bits, const int* keys, std::int64_t m, double* values,
+                                     char* flags) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= m) return;
+  const double v = from_orderable(bits[i]);
+  values[i] = v;
+  flags[i] = i == 0 || keys[i] != keys[i - 1] || v != from_orderable(bits[i - 1]);
+}
+
+// next[i]: the first later value of the same key that cannot join a cluster whose smallest member is value i (the
+// next cluster's first member if i is one), or i itself when there is none. start[i]: i is its key's smallest value.
+__global__ void distinct_next_kernel(const double* u, const int* uk, const int* count, double tol, int* next,
+                                     char* start) {
+  const int m = *count;
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= m) return;
+  const int k = uk[i];
+  int lo = i + 1, hi = m;  // end of key k's run
+  while (lo < hi) {
+    const int mid = (lo + hi) / 2;
+    if (uk[mid] <= k) lo = mid + 1;
+    else hi = mid;
+  }
+  const int end = lo;
+  const double limit = tol * fmax(1.0, fabs(u[i]));
+  lo = i + 1;
+  hi = end;
+  while (lo < hi) {
+    const int mid = (lo + hi) / 2;
+    if (u[mid] - u[i] > limit) hi = mid;
+    else lo = mid + 1;
+  }
+  next[i] = lo < end ? lo : i;
+  start[i] = i == 0 || uk[i - 1] != k;
+}
+
+// One pointer-jumping round: the marked set grows by the nodes 2^r steps further along each chain.
+__global__ void distinct_copy_kernel(const int* next, const char* mark, const int* count, int* next2, char* mark2) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= *count) return;
+  next2[i] = next[next[i]];
+  mark2[i] = mark[i];
+}
+__global__ void distinct_mark_kernel(const int* next, const char* mark, const int* count, char* mark2) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= *count) return;
+  if (mark[i]) mark2[next[i]] = 1;  // every writer writes the same byte value
+}
+__global__ void distinct_weight_kernel(const char* mark, const int* count, double* w) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= *count) return;
+  w[i] = mark[i] ? 1.0 : 0.0;
+}
+__global__ void distinct_finish_kernel(const double* moments, int num_keys, double* out) {
+  const int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k >= num_keys) return;
+  const double count = moments[4 * k], W = moments[4 * k + 1], mean = moments[4 * k + 2], M2 = moments[4 * k + 3];
+  out[3 * k] = count;
+  out[3 * k + 1] = mean;
+  out[3 * k + 2] = count > 1 && W - 1 > 0 ? sqrt(M2 / (W - 1)) : 0.0;
+}
+
+struct DistinctScratch {
+  unsigned long long *bits_a, *bits_b;
+  int *keys_a, *keys_b, *uk, *next_a, *next_b, *count;
+  double *values, *u, *w, *moments;
+  char *flags, *mark_a, *mark_b;
+  void* temp;
+  std::size_t temp_bytes, keyed_bytes, total;
+  char* keyed;
+  DistinctScratch(void* base, std::int64_t n, int num_keys) {
+    const std::int64_t m = n + num_keys;
+    Carver c{static_cast<char*>(base)};
+    bits_a = c.take<unsigned long long>(m);
+    bits_b = c.take<unsigned long long>(m);
+    keys_a = c.take<int>(m);
+    keys_b = c.take<int>(m);
+    uk = c.take<int>(m);
+    next_a = c.take<int>(m);
+    next_b = c.take<int>(m);
+    count = c.take<int>(1);
+    values = c.take<double>(m);
+    u = c.take<double>(m);
+    w = c.take<double>(m);
+    moments = c.take<double>(4 * static_cast<std::size_t>(num_keys));
+    flags = c.take<char>(m);
+    mark_a = c.take<char>(m);
+    mark_b = c.take<char>(m);
+    std::size_t a = 0, b = 0, d = 0;
+    const int mi = static_cast<int>(m);
+    check(cub::DeviceRadixSort::SortPairs(nullptr, a, static_cast<const unsigned long long*>(nullptr),
+                                          static_cast<unsigned long long*>(nullptr), static_cast<const int*>(nullptr),
+                                          static_cast<int*>(nullptr), mi),
+          "distinct sort size");
+    check(cub::DeviceRadixSort::SortPairs(nullptr, b, static_cast<const int*>(nullptr), static_cast<int*>(nullptr),
+                                          static_cast<const unsigned long long*>(nullptr),
+                                          static_cast<unsigned long long*>(nullptr), mi, 0, key_bits(num_keys)),
+          "distinct sort size");
+    check(cub::DeviceSelect::Flagged(nullptr, d, static_cast<const double*>(nullptr), static_cast<const char*>(nullptr),
+                                     static_cast<double*>(nullptr), static_cast<int*>(nullptr), mi),
+          "distinct select size");
+    std::size_t e = 0, f = 0;
+    check(cub::DeviceSelect::Flagged(nullptr, e, static_cast<const unsigned long long*>(nullptr),
+                                     static_cast<const char*>(nullptr), static_cast<unsigned long long*>(nullptr),
+                                     static_cast<int*>(nullptr), mi),
+          "distinct select size");
+    check(cub::DeviceSelect::Flagged(nullptr, f, static_cast<const int*>(nullptr), static_cast<const char*>(nullptr),
+                                     static_cast<int*>(nullptr), static_cast<int*>(nullptr), mi),
+          "distinct select size");
+    temp_bytes = std::max({a, b, d, e, f});
+    temp = c.take<char>(temp_bytes);
+    keyed_bytes = keyed_reduce_scratch(m, num_keys);
+    keyed = c.take<char>(keyed_bytes);
+    total = c.used;
+  }
+};
+
+// ---- EMA scan ---------------------------------------------------------------------------------------------------
+
+constexpr int kEmaChunk = 32;      // sorted positions per thread
+constexpr int kEmaScanThreads = 1024;
+
+__global__ void iota_keys_kernel(const std::int32_t* key, std::int64_t n, int* keys, int* index) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  keys[i] = key[i];
+  index[i] = static_cast<int>(i);
+}
+
+// The affine map b ↦ A·b + C from the start of chunk g's last piece to the chunk's end; a piece that begins its key's
+// run reads the key's table value, so its map is constant (A = 0).
+__global__ void ema_chunk_kernel(const double* x, const int* keys, const int* index, std::int64_t n, double alpha,
+                                 const double* table, double* chunk_a, double* chunk_c) {
+  const std::int64_t g = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  const std::int64_t lo = g * kEmaChunk, hi = min(n, lo + kEmaChunk);
+  if (lo >= n) return;
+  double A = 1, C = 0;
+  for (std::int64_t p = lo; p < hi; ++p) {
+    if (p == 0 || keys[p] != keys[p - 1]) {
+      A = 0;
+      C = table[keys[p]];
+    }
+    A = alpha * A;
+    C = alpha * C + (1.0 - alpha) * x[index[p]];
+  }
+  chunk_a[g] = A;
+  chunk_c[g] = C;
+}
+
+// carry[g] = the EMA value at the end of chunk g: an inclusive scan of the chunks' maps (composition in a fixed
+// Hillis–Steele tree per tile of 1024 chunks, tiles in order). One block.
+__global__ void ema_carry_kernel(const double* chunk_a, const double* chunk_c, std::int64_t chunks, double* carry) {
+  __shared__ double sa[2][kEmaScanThreads], sc[2][kEmaScanThreads];
+  double before = 0;  // the value at the end of the previous tile (chunk 0's map is constant, so its input is unused)
+  for (std::int64_t base = 0; base < chunks; base += kEmaScanThreads) {
+    const std::int64_t g = base + threadIdx.x;
+    int cur = 0;
+    sa[0][threadIdx.x] = g < chunks ? chunk_a[g] : 1.0;
+    sc[0][threadIdx.x] = g < chunks ? chunk_c[g] : 0.0;
+    __syncthreads();
+    for (int off = 1; off < kEmaScanThreads; off <<= 1) {
+      const int nxt = cur ^ 1;
+      double a = sa[cur][threadIdx.x], c = sc[cur][threadIdx.x];
+      if (static_cast<int>(threadIdx.x) >= off) {  // (a, c) ∘ (a', c') : b ↦ a·(a'·b + c') + c
+        const double a2 = sa[cur][threadIdx.x - off], c2 = sc[cur][threadIdx.x - off];
+        c = a * c2 + c;
+        a = a * a2;
+      }
+      sa[nxt][threadIdx.x] = a;
+      sc[nxt][threadIdx.x] = c;
+      cur = nxt;
+      __syncthreads();
+    }
+    if (g < chunks) carry[g] = sa[cur][threadIdx.x] * before + sc[cur][threadIdx.x];
+    const std::int64_t left = chunks - base;
+    const int tile_last = static_cast<int>(left < kEmaScanThreads ? left : kEmaScanThreads) - 1;
+    before = sa[cur][tile_last] * before + sc[cur][tile_last];
+    __syncthreads();
+  }
+}
+
+__global__ void ema_apply_kernel(const double* x, const int* keys, const int* index, std::int64_t n, double alpha,
+                                 const double* table, const double* carry, double* pre, double* post,
+                                 double* final_value) {
+  const std::int64_t g = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  const std::int64_t lo = g * kEmaChunk, hi = min(n, lo + kEmaChunk);
+  if (lo >= n) return;
+  double b = g > 0 ? carry[g - 1] : 0.0;
+  for (std::int64_t p = lo; p < hi; ++p) {
+    const int k = keys[p];
+    if (p == 0 || k != keys[p - 1]) b = table[k];
+    const int j = index[p];
+    pre[j] = b;
+    b = alpha * b + (1.0 - alpha) * x[j];
+    post[j] = b;
+    if (p == n - 1 || keys[p + 1] != k) final_value[k] = b;
+  }
+}
+
+__global__ void ema_store_kernel(const std::int64_t* offsets, int num_keys, const double* final_value, double* table) {
+  const int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k < num_keys && offsets[k + 1] > offsets[k]) table[k] = final_value[k];
+}
+
+struct EmaScratch {
+  int *keys_in, *keys_out, *index_in, *index_out;
+  std::int64_t* offsets;
+  double *chunk_a, *chunk_c, *carry, *final_value;
+  void* temp;
+  std::size_t temp_bytes, total;
+  EmaScratch(void* base, std::int64_t n, int num_keys) {
+    const std::int64_t chunks = (n + kEmaChunk - 1) / kEmaChunk;
+    Carver c{static_cast<char*>(base)};
+    keys_in = c.take<int>(n);
+    keys_out = c.take<int>(n);
+    index_in = c.take<int>(n);
+    index_out = c.take<int>(n);
+    offsets = c.take<std::int64_t>(num_keys + 1);
+    chunk_a = c.take<double>(chunks);
+    chunk_c = c.take<double>(chunks);
+    carry = c.take<double>(chunks);
+    final_value = c.take<double>(num_keys);
+    temp_bytes = sort_temp_bytes(n, num_keys);
+    temp = c.take<char>(temp_bytes);
+    total = c.used;
+  }
+};
+
+// ---- MARS code mode ---------------------------------------------------------------------------------------------
+
+// Per chunk: tokens = Σ w over all rows, sumsq = Σ over rows with w > 0 of (r − pool mean)².
+__global__ void centred_sums_kernel(const double* reward, const double* weight, const std::int32_t* pool,
+                                    const double* pool_moments, std::int64_t n, std::int64_t chunk, double* partial) {
+  const std::int64_t lo = blockIdx.x * chunk, hi = min(n, lo + chunk);
+  double t = 0, q = 0;
+  for (std::int64_t i = lo + threadIdx.x; i < hi; i += blockDim.x) {
+    const double w = weight ? weight[i] : 1.0;
+    t += w;
+    if (w > 0) {
+      const double c = reward[i] - pool_moments[4 * pool[i] + 2];
+      q += c * c;
+    }
+  }
+  __shared__ double st[kThreads], sq[kThreads];
+  st[threadIdx.x] = t;
+  sq[threadIdx.x] = q;
+  __syncthreads();
+  for (int off = kThreads / 2; off > 0; off >>= 1) {
+    if (threadIdx.x < off) {
+      st[threadIdx.x] += st[threadIdx.x + off];
+      sq[threadIdx.x] += sq[threadIdx.x + off];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    partial[2 * blockIdx.x] = st[0];
+    partial[2 * blockIdx.x + 1] = sq[0];
+  }
+}
+
+// One block: sums the chunks' partials in a fixed tree and writes the reward scale s.
+__global__ void reward_scale_kernel(const double* partial, std::int64_t chunks, bool whiten, double eps,
+                                    double* scale) {
+  __shared__ double st[kThreads], sq[kThreads];
+  double t = 0, q = 0;
+  for (std::int64_t c = threadIdx.x; c < chunks; c += blockDim.x) {
+    t += partial[2 * c];
+    q += partial[2 * c + 1];
+  }
+  st[threadIdx.x] = t;
+  sq[threadIdx.x] = q;
+  __syncthreads();
+  for (int off = kThreads / 2; off > 0; off >>= 1) {
+    if (threadIdx.x < off) {
+      st[threadIdx.x] += st[threadIdx.x + off];
+      sq[threadIdx.x] += sq[threadIdx.x + off];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) *scale = whiten && st[0] > 1 ? 1.0 / sqrt(sq[0] / (st[0] - 1.0) + eps) : 1.0;
+}
+
+__global__ void centre_returns_kernel(const double* returns, const std::int32_t* seat, std::int64_t n,
+                                      const double* distinct, double* out) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  const double* u = distinct + 3 * seat[i];
+  out[i] = u[0] == 1 || u[2] == 0 ? 0.0 : returns[i] - u[1];
+}
+
+// ---- GRPO ---------------------------------------------------------------------------------------------------------
+
+// GRPO's per-trajectory passes, staged like the trajectory scan (kernels/scan.cuh): a block's 256 trajectories own
+// one contiguous range of rows, read and written coalesced through shared memory when it fits.
+// Pass 1: each trajectory's score Σ r in turn order (the CPU's order) and its group (−1 for an empty trajectory).
+__global__ void trajectory_scores_kernel(const double* reward, const std::int64_t* offsets, std::int64_t trajectories,
+                                         const std::int32_t* group, double* score, std::int32_t* key) {
+  __shared__ double stage[kStageRows + kStageRows / 32];
+  const std::int64_t first = blockIdx.x * static_cast<std::int64_t>(blockDim.x);
+  const std::int64_t last = min(trajectories, first + blockDim.x);
+  const std::int64_t row0 = offsets[first], row1 = offsets[last];
+  const bool staged = row1 - row0 <= kStageRows;
+  if (staged)
+    for (std::int64_t i = row0 + threadIdx.x; i < row1; i += blockDim.x) stage[padded(i - row0)] = reward[i];
+  __syncthreads();
+  const std::int64_t s = first + threadIdx.x;
+  if (s >= trajectories) return;
+  const std::int64_t lo = offsets[s], hi = offsets[s + 1];
+  double total = 0;
+  for (std::int64_t t = lo; t < hi; ++t) total += staged ? stage[padded(t - row0)] : reward[t];
+  score[s] = total;
+  key[s] = hi > lo ? group[lo] : -1;
+}
+
+// Pass 2: every row gets its trajectory's score and advantage (z = (score − a)·b with its group's (a, b)).
+__global__ void broadcast_kernel(const double* score, const std::int32_t* key, const std::int64_t* offsets,
+                                 std::int64_t trajectories, const double* ab, double* returns, double* advantage) {
+  __shared__ double value[kThreads], adv[kThreads];
+  __shared__ unsigned char owner[kStageRows];  // row → its trajectory within the block
+  const std::int64_t first = blockIdx.x * static_cast<std::int64_t>(blockDim.x);
+  const std::int64_t last = min(trajectories, first + blockDim.x);
+  const std::int64_t row0 = offsets[first], row1 = offsets[last];
+  const bool staged = row1 - row0 <= kStageRows;
+  const std::int64_t s = first + threadIdx.x;
+  std::int64_t lo = 0, hi = 0;
+  double v = 0, a = 0;
+  if (s < trajectories) {
+    lo = offsets[s];
+    hi = offsets[s + 1];
+    if (hi > lo) {
+      const int k = key[s];
+      v = score[s];
+      a = (v - ab[2 * k]) * ab[2 * k + 1];
+    }
+  }
+  if (!staged) {
+    for (std::int64_t t = lo; t < hi; ++t) returns[t] = v, advantage[t] = a;
+    return;
+  }
+  value[threadIdx.x] = v;
+  adv[threadIdx.x] = a;
+  for (std::int64_t t = lo; t < hi; ++t) owner[t - row0] = static_cast<unsigned char>(threadIdx.x);
+  __syncthreads();
+  for (std::int64_t i = row0 + threadIdx.x; i < row1; i += blockDim.x) {
+    const int o = owner[i - row0];
+    returns[i] = value[o];
+    advantage[i] = adv[o];
+  }
+}
+
+}  // namespace
+
+std::size_t distinct_value_mean_scratch(std::int64_t n, int num_keys) {
+  return DistinctScratch(nullptr, n, std::max(num_keys, 1)).total;
+}
+
+void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t n, int num_keys, double tolerance,
+                         bool has_extra, double extra, double* out, void* scratch, void* stream) {
+  if (num_keys <= 0) return;
+  auto s = as_stream(stream);
+  const std::int64_t m = n + (has_extra ? num_keys : 0);
+  if (m == 0) {
+    check(cudaMemsetAsync(out, 0, sizeof(double) * 3 * num_keys, s), "distinct_value_mean");
+    return;
+  }
+  if (n + num_keys > 0x7fffffff) throw std::runtime_error("distinct_value_mean: more than 2^31 - 1 values");
+  DistinctScratch sc(scratch, n, num_keys);
+  distinct_fill_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, num_keys, has_extra, extra, sc.bits_a, sc.keys_a);
+  const int mi = static_cast<int>(m);
+  // Sort by value, then stably by key: (key, value) order.
+  std::size_t bytes = sc.temp_bytes;
+  check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, mi, 0, 64, s),
+        "distinct sort");
+  bytes = sc.temp_bytes;
+  check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, mi, 0,
+                                        key_bits(num_keys), s),
+        "distinct sort");
+  distinct_flag_kernel<<<blocks_for(m), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, m, sc.values, sc.flags);
+  bytes = sc.temp_bytes;
+  check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.values, sc.flags, sc.u, sc.count, mi, s), "distinct select");
+  bytes = sc.temp_bytes;
+  check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.keys_a, sc.flags, sc.uk, sc.count, mi, s), "distinct select");
+  int unique = 0;
+  check(cudaMemcpyAsync(&unique, sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+  check(cudaStreamSynchronize(s), "distinct count");
+  const unsigned grid = blocks_for(unique);
+  distinct_next_kernel<<<grid, kThreads, 0, s>>>(sc.u, sc.uk, sc.count, tolerance, sc.next_a, sc.mark_a);
+  int* next = sc.next_a;
+  int* next2 = sc.next_b;
+  char* mark = sc.mark_a;
+  char* mark2 = sc.mark_b;
+  for (int reach = 1; reach < unique; reach *= 2) {  // after a round, chains are marked to 2·reach nodes
+    distinct_copy_kernel<<<grid, kThreads, 0, s>>>(next, mark, sc.count, next2, mark2);
+    distinct_mark_kernel<<<grid, kThreads, 0, s>>>(next, mark, sc.count, mark2);
+    std::swap(next, next2);
+    std::swap(mark, mark2);
+  }
+  distinct_weight_kernel<<<grid, kThreads, 0, s>>>(mark, sc.count, sc.w);
+  keyed_reduce(ElementLoader{sc.u, sc.w, sc.uk}, unique, num_keys, sc.moments, sc.keyed, s);
+  distinct_finish_kernel<<<blocks_for(num_keys), kThreads, 0, s>>>(sc.moments, num_keys, out);
+  check(cudaGetLastError(), "distinct_value_mean");
+}
+
+std::size_t ema_scan_scratch(std::int64_t n, int num_keys) { return EmaScratch(nullptr, n, std::max(num_keys, 1)).total; }
+
+void segmented_ema_scan(const double* x, const std::int32_t* key, std::int64_t n, int num_keys, double alpha,
+                        double* table, double* pre, double* post, void* scratch, void* stream) {
+  if (n == 0 || num_keys <= 0) return;
+  if (n > 0x7fffffff) throw std::runtime_error("segmented_ema_scan: more than 2^31 - 1 elements");
+  auto s = as_stream(stream);
+  EmaScratch sc(scratch, n, num_keys);
+  iota_keys_kernel<<<blocks_for(n), kThreads, 0, s>>>(key, n, sc.keys_in, sc.index_in);
+  std::size_t bytes = sc.temp_bytes;
+  check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_in, sc.keys_out, sc.index_in, sc.index_out,
+                                        static_cast<int>(n), 0, key_bits(num_keys), s),
+        "ema sort");
+  key_offsets_kernel<<<blocks_for(num_keys + 1), kThreads, 0, s>>>(sc.keys_out, n, num_keys, sc.offsets);
+  const std::int64_t chunks = (n + kEmaChunk - 1) / kEmaChunk;
+  ema_chunk_kernel<<<blocks_for(chunks), kThreads, 0, s>>>(x, sc.keys_out, sc.index_out, n, alpha, table, sc.chunk_a,
+                                                           sc.chunk_c);
+  ema_carry_kernel<<<1, kEmaScanThreads, 0, s>>>(sc.chunk_a, sc.chunk_c, chunks, sc.carry);
+  ema_apply_kernel<<<blocks_for(chunks), kThreads, 0, s>>>(x, sc.keys_out, sc.index_out, n, alpha, table, sc.carry, pre,
+                                                           post, sc.final_value);
+  ema_store_kernel<<<blocks_for(num_keys), kThreads, 0, s>>>(sc.offsets, num_keys, sc.final_value, table);
+  check(cudaGetLastError(), "segmented_ema_scan");
+}
+
+std::size_t mars_code_scratch(std::int64_t n, std::int64_t trajectories, int num_pools, int num_seats) {
+  Carver c{nullptr};
+  c.take<double>(4 * std::max(num_pools, 1));
+  c.take<double>(1);
+  c.take<double>(3 * std::max(num_seats, 1));
+  c.take<double>(n);
+  const std::size_t rest = std::max({keyed_reduce_scratch(n, num_pools),
+                                     aligned(sizeof(double) * 2 * std::max<std::int64_t>(1, chunks_of(n))),
+                                     distinct_value_mean_scratch(n, num_seats), whitening_scratch(n)});
+  c.take<char>(rest);
+  return c.used;
+}
+
+void mars_code(const double* reward, const double* weight, const std::int64_t* offsets, std::int64_t trajectories,
+               const std::int32_t* pool, const std::int32_t* seat, std::int64_t n, int num_pools, int num_seats,
+               const CodeOptions& o, double* returns, double* advantage, void* scratch, void* stream) {
+  if (n == 0) return;
+  auto s = as_stream(stream);
+  Carver c{static_cast<char*>(scratch)};
+  double* pool_moments = c.take<double>(4 * std::max(num_pools, 1));
+  double* scale = c.take<double>(1);
+  double* distinct = c.take<double>(3 * std::max(num_seats, 1));
+  double* centred = c.take<double>(n);
+  char* rest = c.take<char>(0);
+  // 1. Per-pool mean reward (unweighted). 2. The reward scale.
+  keyed_reduce(ElementLoader{reward, nullptr, pool}, n, num_pools, pool_moments, rest, s);
+  const auto chunks = static_cast<unsigned>(chunks_of(n));
+  auto* partial = reinterpret_cast<double*>(rest);
+  centred_sums_kernel<<<chunks, kThreads, 0, s>>>(reward, weight, pool, pool_moments, n, chunk_for(n), partial);
+  reward_scale_kernel<<<1, kThreads, 0, s>>>(partial, chunks, o.whiten_rewards, o.eps, scale);
+  check(cudaGetLastError(), "mars_code");
+  // 3. Returns of the centred, rescaled rewards.
+  ScanArgs a;
+  a.reward = reward;
+  a.offsets = offsets;
+  a.trajectories = trajectories;
+  a.gamma = o.gamma;
+  a.pool = pool;
+  a.pool_moments = pool_moments;
+  a.scale = scale;
+  a.turn_level = o.turn_level;
+  a.returns = returns;
+  launch_scan(a, s);
+  // 4. Subtract the mean of the seat's distinct returns (0 included). 5. Token-weighted whitening.
+  distinct_value_mean(returns, seat, n, num_seats, o.unique_tolerance, true, 0.0, distinct, rest, stream);
+  centre_returns_kernel<<<blocks_for(n), kThreads, 0, s>>>(returns, seat, n, distinct, centred);
+  check(cudaGetLastError(), "mars_code");
+  whitening(centred, weight, n, 1, o.eps, 1, advantage, rest, stream);
+}
+
+std::size_t grpo_scratch(std::int64_t n, std::int64_t trajectories, int num_groups) {
+  Carver c{nullptr};
+  c.take<double>(4 * std::max(num_groups, 1));
+  c.take<double>(2 * std::max(num_groups, 1));
+  c.take<double>(trajectories);
+  c.take<std::int32_t>(trajectories);
+  c.take<char>(std::max(keyed_reduce_scratch(trajectories, num_groups), keyed_reduce_scratch(n, num_groups)));
+  return c.used;
+}
+
+void grpo(const double* reward, const std::int64_t* offsets, std::int64_t trajectories, const std::int32_t* group,
+          std::int64_t n, int num_groups, const GrpoOptions& o, double* returns, double* advantage, void* scratch,
+          void* stream) {
+  if (n == 0) return;
+  auto s = as_stream(stream);
+  Carver c{static_cast<char*>(scratch)};
+  double* moments = c.take<double>(4 * std::max(num_groups, 1));
+  double* ab = c.take<double>(2 * std::max(num_groups, 1));
+  double* score = c.take<double>(trajectories);
+  auto* key = c.take<std::int32_t>(trajectories);
+  char* rest = c.take<char>(0);
+  if (o.unit_trajectory) {
+    trajectory_scores_kernel<<<blocks_for(trajectories), kThreads, 0, s>>>(reward, offsets, trajectories, group, score,
+                                                                           key);
+    keyed_reduce(ElementLoader{score, nullptr, key}, trajectories, num_groups, moments, rest, s);
+    zscore_table_kernel<<<blocks_for(num_groups), kThreads, 0, s>>>(moments, num_groups, o.ddof, o.eps, o.eps_mode,
+                                                                    o.singleton, ab);
+    broadcast_kernel<<<blocks_for(trajectories), kThreads, 0, s>>>(score, key, offsets, trajectories, ab, returns,
+                                                                   advantage);
+    check(cudaGetLastError(), "grpo");
+    return;
+  }
+  reverse_segmented_scan(reward, offsets, trajectories, 1.0, returns, stream);
+  keyed_reduce(ElementLoader{returns, nullptr, group}, n, num_groups, moments, rest, s);
+  keyed_zscore(returns, group, n, moments, num_groups, o.ddof, o.eps, o.eps_mode, o.singleton, advantage, ab, stream);
+}
+
+}  // namespace arena::kernels

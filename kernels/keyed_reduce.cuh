@@ -1,0 +1,226 @@
+// Deterministic keyed Welford reduction on the GPU, shared by the .cu files.
+//
+// A loader describes n items: key(i) ∈ [0, num_keys) or −1 (skip), and add(acc, i) folds item i into an accumulator
+// (one element with acc_add, or a pre-aggregated summary with acc_merge). Up to kMaxKeys keys: one read of the data,
+// per-thread accumulators in registers (sized to the key count at compile time), merged in a fixed order per chunk
+// and then over chunks. More keys: a stable radix sort of (key, index) and one block per key merging its items in
+// index order. Either way no atomics, so a result is the same from run to run.
+#pragma once
+
+#include <cub/device/device_radix_sort.cuh>
+
+#include "kernels/device_common.cuh"
+
+namespace arena::kernels::detail {
+
+constexpr int kMaxKeys = 8;
+// Items per block of the register path: enough blocks to fill the device (~512) up to 8192 items each. It depends
+// only on n, so a result does not depend on the device either.
+inline std::int64_t chunk_for(std::int64_t n) {
+  const std::int64_t c = ((n + 511) / 512 + 255) / 256 * 256;
+  return std::min<std::int64_t>(8192, std::max<std::int64_t>(256, c));
+}
+inline std::int64_t chunks_of(std::int64_t n) { return n == 0 ? 0 : (n + chunk_for(n) - 1) / chunk_for(n); }
+inline int key_bits(int num_keys) {
+  int b = 1;
+  while ((1ll << b) <= num_keys) ++b;  // keys 0..num_keys (num_keys itself marks skipped items)
+  return b;
+}
+
+template <int NK, class L>
+__global__ void keyed_chunks_kernel(L load, std::int64_t n, std::int64_t chunk, int num_keys, Acc* partial) {
+  Acc acc[NK];
+#pragma unroll
+  for (int k = 0; k < NK; ++k) acc[k] = Acc{0, 0, 0, 0};
+  const std::int64_t lo = blockIdx.x * chunk, hi = min(n, lo + chunk);
+  for (std::int64_t i = lo + threadIdx.x; i < hi; i += blockDim.x) {
+    const int ki = load.key(i);
+#pragma unroll
+    for (int k = 0; k < NK; ++k)
+      if (k == ki) load.add(acc[k], i);
+  }
+  __shared__ Acc warp_acc[kThreads / 32][NK];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+#pragma unroll
+  for (int k = 0; k < NK; ++k) {
+    Acc a = acc[k];
+    for (int off = 16; off > 0; off >>= 1) a = acc_merge(a, acc_shfl_down(a, off));
+    if (lane == 0) warp_acc[warp][k] = a;
+  }
+  __syncthreads();
+  if (threadIdx.x < num_keys) {
+    Acc a{0, 0, 0, 0};
+    for (int w = 0; w < kThreads / 32; ++w) a = acc_merge(a, warp_acc[w][threadIdx.x]);
+    partial[static_cast<std::int64_t>(blockIdx.x) * num_keys + threadIdx.x] = a;
+  }
+}
+
+// One block per key merges its chunks' partials in a fixed tree and writes {count, W, mean, M2}.
+static __global__ void combine_chunks_kernel(const Acc* partial, std::int64_t chunks, int num_keys, double* moments) {
+  const int k = blockIdx.x;
+  Acc a{0, 0, 0, 0};
+  for (std::int64_t c = threadIdx.x; c < chunks; c += blockDim.x) a = acc_merge(a, partial[c * num_keys + k]);
+  const Acc r = block_merge_one(a);
+  if (threadIdx.x == 0) {
+    moments[4 * k] = r.n;
+    moments[4 * k + 1] = r.w;
+    moments[4 * k + 2] = r.mean;
+    moments[4 * k + 3] = r.m2;
+  }
+}
+
+template <class L>
+__global__ void sort_keys_kernel(L load, std::int64_t n, int num_keys, int* keys, int* index) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= n) return;
+  const int k = load.key(i);
+  keys[i] = k < 0 ? num_keys : k;
+  index[i] = static_cast<int>(i);
+}
+
+// offsets[k] = first position of key k in the sorted keys (k = 0..num_keys).
+static __global__ void key_offsets_kernel(const int* sorted, std::int64_t n, int num_keys, std::int64_t* offsets) {
+  const int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k > num_keys) return;
+  std::int64_t lo = 0, hi = n;
+  while (lo < hi) {
+    const std::int64_t mid = (lo + hi) / 2;
+    if (sorted[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  offsets[k] = lo;
+}
+
+template <class L>
+__global__ void sorted_keys_reduce_kernel(L load, const int* index, const std::int64_t* offsets, double* moments) {
+  const int k = blockIdx.x;
+  Acc a{0, 0, 0, 0};
+  for (std::int64_t j = offsets[k] + threadIdx.x; j < offsets[k + 1]; j += blockDim.x) load.add(a, index[j]);
+  const Acc r = block_merge_one(a);
+  if (threadIdx.x == 0) {
+    moments[4 * k] = r.n;
+    moments[4 * k + 1] = r.w;
+    moments[4 * k + 2] = r.mean;
+    moments[4 * k + 3] = r.m2;
+  }
+}
+
+// One warp per key (for many small keys): lanes stride over the key's items, then a fixed shuffle tree.
+template <class L>
+__global__ void sorted_keys_warp_kernel(L load, const int* index, const std::int64_t* offsets, int num_keys,
+                                        double* moments) {
+  const int k = blockIdx.x * (kThreads / 32) + (threadIdx.x >> 5), lane = threadIdx.x & 31;
+  if (k >= num_keys) return;  // whole warps leave together
+  Acc a{0, 0, 0, 0};
+  for (std::int64_t j = offsets[k] + lane; j < offsets[k + 1]; j += 32) load.add(a, index[j]);
+  for (int off = 16; off > 0; off >>= 1) a = acc_merge(a, acc_shfl_down(a, off));
+  if (lane == 0) {
+    moments[4 * k] = a.n;
+    moments[4 * k + 1] = a.w;
+    moments[4 * k + 2] = a.mean;
+    moments[4 * k + 3] = a.m2;
+  }
+}
+
+inline std::size_t sort_temp_bytes(std::int64_t n, int num_keys) {
+  std::size_t bytes = 0;
+  check(cub::DeviceRadixSort::SortPairs(nullptr, bytes, static_cast<const int*>(nullptr), static_cast<int*>(nullptr),
+                                        static_cast<const int*>(nullptr), static_cast<int*>(nullptr),
+                                        static_cast<int>(n), 0, key_bits(num_keys)),
+        "radix sort size");
+  return bytes;
+}
+
+// Scratch regions, in order (measured with a null base).
+struct KeyedScratch {
+  Acc* partial = nullptr;
+  int *keys_in = nullptr, *keys_out = nullptr, *index_in = nullptr, *index_out = nullptr;
+  std::int64_t* offsets = nullptr;
+  void* sort_temp = nullptr;
+  std::size_t sort_bytes = 0, total = 0;
+  KeyedScratch(void* base, std::int64_t n, int num_keys) {
+    Carver c{static_cast<char*>(base)};
+    if (num_keys <= kMaxKeys) {
+      partial = c.take<Acc>(static_cast<std::size_t>(std::max<std::int64_t>(1, chunks_of(n)) * num_keys));
+    } else {
+      keys_in = c.take<int>(n);
+      keys_out = c.take<int>(n);
+      index_in = c.take<int>(n);
+      index_out = c.take<int>(n);
+      offsets = c.take<std::int64_t>(num_keys + 1);
+      sort_bytes = sort_temp_bytes(n, num_keys);
+      sort_temp = c.take<char>(sort_bytes);
+    }
+    total = c.used;
+  }
+};
+
+inline std::size_t keyed_reduce_scratch(std::int64_t n, int num_keys) {
+  return KeyedScratch(nullptr, n, num_keys).total;
+}
+
+// moments[4k + {0,1,2,3}] = {count, W, mean, M2} of the items with key k.
+template <class L>
+void keyed_reduce(const L& load, std::int64_t n, int num_keys, double* moments, void* scratch, cudaStream_t s) {
+  if (num_keys <= 0) return;
+  if (n == 0) {
+    check(cudaMemsetAsync(moments, 0, sizeof(double) * 4 * num_keys, s), "keyed_reduce");
+    return;
+  }
+  if (n > 0x7fffffff) throw std::runtime_error("keyed_reduce: more than 2^31 - 1 items");
+  KeyedScratch sc(scratch, n, num_keys);
+  if (num_keys <= kMaxKeys) {
+    const auto chunks = static_cast<unsigned>(chunks_of(n));
+    const std::int64_t c = chunk_for(n);
+    if (num_keys == 1) keyed_chunks_kernel<1><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
+    else if (num_keys == 2) keyed_chunks_kernel<2><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
+    else if (num_keys <= 4) keyed_chunks_kernel<4><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
+    else keyed_chunks_kernel<8><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
+    combine_chunks_kernel<<<num_keys, kThreads, 0, s>>>(sc.partial, chunks, num_keys, moments);
+  } else {
+    sort_keys_kernel<<<blocks_for(n), kThreads, 0, s>>>(load, n, num_keys, sc.keys_in, sc.index_in);
+    std::size_t bytes = sc.sort_bytes;
+    check(cub::DeviceRadixSort::SortPairs(sc.sort_temp, bytes, sc.keys_in, sc.keys_out, sc.index_in, sc.index_out,
+                                          static_cast<int>(n), 0, key_bits(num_keys), s),
+          "keyed_reduce sort");
+    key_offsets_kernel<<<blocks_for(num_keys + 1), kThreads, 0, s>>>(sc.keys_out, n, num_keys, sc.offsets);
+    if (n / num_keys >= 1024)  // large keys: a block each
+      sorted_keys_reduce_kernel<<<num_keys, kThreads, 0, s>>>(load, sc.index_out, sc.offsets, moments);
+    else
+      sorted_keys_warp_kernel<<<blocks_for(num_keys, kThreads / 32), kThreads, 0, s>>>(load, sc.index_out, sc.offsets,
+                                                                                     num_keys, moments);
+  }
+  check(cudaGetLastError(), "keyed_reduce");
+}
+
+// Per key, z = (x − a)·b reproduces the CPU's zscore (trainer/estimators/primitives.cc) exactly: the scale is
+// computed once per key with the operations the CPU uses per element. ab[2k] = a, ab[2k + 1] = b.
+static __global__ void zscore_table_kernel(const double* moments, int num_keys, int ddof, double eps, int eps_mode,
+                                           int singleton, double* ab) {
+  const int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k >= num_keys) return;
+  const double* m = moments + 4 * k;
+  const double count = m[0], W = m[1], mean = m[2], M2 = m[3];
+  double a = 0, b = 0;
+  if (count == 1) b = singleton == 1 ? 0.0 : inverse_scale(1.0, eps, eps_mode);
+  else if (count > 1 && M2 != 0 && W - ddof > 0) a = mean, b = inverse_scale(M2 / (W - ddof), eps, eps_mode);
+  ab[2 * k] = a;
+  ab[2 * k + 1] = b;
+}
+
+// Loader of raw elements: value x[i], weight w[i] (nullptr: 1; w ≤ 0 skipped), key keys[i] (nullptr: 0).
+struct ElementLoader {
+  const double* x;
+  const double* w;
+  const std::int32_t* keys;
+  __device__ int key(std::int64_t i) const {
+    if (w && !(w[i] > 0)) return -1;
+    return keys ? keys[i] : 0;
+  }
+  __device__ void add(Acc& a, std::int64_t i) const {
+    const double wi = w ? w[i] : 1.0;
+    if (wi > 0) acc_add(a, x[i], wi);
+  }
+};
+
+}  // namespace arena::kernels::detail
