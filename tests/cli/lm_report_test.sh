@@ -19,6 +19,8 @@ row() {  # row FILE normalized ci [normalized ci ...]: one eval row per pair
   echo "${out%,}]" > "d/eval/$f.json"
 }
 row sft__kuhn_poker 0.2 0.1 0.4 0.1
+row untrained__s1__kuhn_poker 0.0 0.1
+row untrained__s2__kuhn_poker 0.1 0.1
 row full__s1__kuhn_poker 0.5 0.1
 row full__s2__kuhn_poker 0.7 0.1
 for g in connect_four leduc_poker hanabi_preset_simple_; do row "full__s1__$g" 0.1 0; row "full__s2__$g" 0.3 0; done
@@ -30,6 +32,8 @@ grep -q "| SFT + self-play (MARS) | 2 | - | 60.0 ± 127.1 |" out.md || fail "MAR
 # Held-out mean of 20, 20, 20 (each the mean of seeds at 10 and 30).
 grep -q "| 20.0 |$" out.md || fail "held-out mean: $(cat out.md)"
 grep "| SFT only" out.md | grep -q "| - |$" || fail "SFT has no held-out mean: $(cat out.md)"
+# A seeded untrained row (one per seed, as run.sh writes them): seeds 0 and 10 → 5.0 ± 12.706 · 7.07 / √2 = 63.5.
+grep -q "| untrained LM | 2 | - | 5.0 ± 63.5 |" out.md || fail "seeded untrained row: $(cat out.md)"
 if command -v gnuplot > /dev/null; then [[ -s d/report.png ]] || fail "no chart"; fi
 python3 "$src/tools/experiments/lm/report.py" missing > err.txt 2>&1 && fail "a missing directory was accepted"
 grep -q "does not exist" err.txt || fail "missing directory: $(cat err.txt)"

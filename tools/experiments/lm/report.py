@@ -4,8 +4,8 @@
   python3 tools/experiments/lm/report.py DIR [--png FILE]
 
 Reads DIR/eval/<row>__<game>.json (arena eval --json). Rows: the untrained starting model, the supervised warm start
-(SFT only) and each self-play variant (<variant>__s<seed>; seeds are averaged). Columns: the three training games and
-the three held-out games.
+(SFT only) and each self-play variant; a row named <row>__s<seed> is one seed of the row, and seeds are averaged.
+Columns: the three training games and the three held-out games.
 
 Normalized return (x100), per game: the mean over opponents and seats of arena eval's normalized return, i.e.
 (return - min utility) / (max utility - min utility) for competitive games (0 = every game lost, 50 = draws in a +-1
@@ -68,8 +68,11 @@ def main():
             row, seed = row.rsplit("__s", 1)
         data[(row, seed)][game] = cell(json.load(open(os.path.join(ev, f))))
     by_row = defaultdict(list)
+    seeded = set()
     for (row, seed), games in data.items():
         by_row[row].append(games)
+        if seed is not None:
+            seeded.add(row)
     cols = TRAIN + HELD_OUT
     table = []
     for row in sorted(by_row, key=lambda r: ORDER.index(r) if r in ORDER else 99):
@@ -94,7 +97,7 @@ def main():
     for row, n, cells, held in table:
         txt = [f"{c[0]:.1f} ± {c[1]:.1f}" if c else "-" for c in cells]
         tail = f" | {held:.1f} |" if held is not None else " | - |"
-        seeds = n if row not in ("untrained", "sft") else "-"
+        seeds = n if row in seeded else "-"
         print(f"| {ROW_NAMES.get(row, row)} | {seeds} | " + " | ".join(txt) + tail)
     print("\nNormalized return x100 (mean over opponents and seats; 95% intervals); see the docstring for the definition.")
     if shutil.which("gnuplot") and table:
@@ -104,7 +107,9 @@ def main():
             for row, _, cells, _ in table:
                 f.write(f'"{ROW_NAMES.get(row, row).strip()}" ' +
                         " ".join(f"{c[0]:.3f}" if c else "0" for c in cells) + "\n")
+        top = max([c[0] for _, _, cells, _ in table for c in cells if c] + [1.0]) * 1.1  # headroom above the tallest
         script = (f"set terminal pngcairo noenhanced size 1200,500; set output '{png}'; set style data histograms; "
+                  f"set yrange [0:{top:.2f}]; "
                   "set style histogram clustered gap 1; set style fill solid 0.8 border -1; set key outside right; "
                   "set ylabel 'normalized return x100'; set xtics rotate by -20; "
                   f"plot for [i=2:{len(cols) + 1}] '{dat}' using i:xtic(1) title columnheader(i)")

@@ -102,8 +102,8 @@ PY
 done
 ((do_eval)) || exit 0
 
-# Evaluation: the starting model and the warm start of the first run, then every variant's latest checkpoint.
-first="$out/runs/$(echo $variants | cut -d' ' -f1)__s$(echo $seeds | cut -d' ' -f1)"
+# Evaluation: per seed, the starting model and the warm start (of the seed's first variant), then every variant's
+# latest checkpoint.
 max_new=$("$py" -c "import json; print(json.load(open('$config'))['policy'].get('max_new_tokens', 64))")
 declare -A games=(
   [tic_tac_toe]="mcts(sims=100),mcts(sims=1000)"
@@ -129,9 +129,10 @@ evaluate() {  # row checkpoint
     echo "$version" > "$file.version"
   done
 }
-if [[ -d "$first/init" ]]; then evaluate untrained "$first/init"; fi
-if [[ -d "$first/sft" ]]; then evaluate sft "$first/sft"; fi
 for seed in $seeds; do
+  first="$out/runs/$(echo $variants | cut -d' ' -f1)__s$seed"
+  if [[ -d "$first/init" ]]; then evaluate "untrained__s$seed" "$first/init"; fi
+  if [[ -d "$first/sft" ]]; then evaluate "sft__s$seed" "$first/sft"; fi
   for variant in $variants; do
     evaluate "${variant}__s${seed}" "$out/runs/${variant}__s${seed}"
   done
