@@ -21,6 +21,9 @@ inline std::int64_t chunk_for(std::int64_t n) {
   return std::min<std::int64_t>(8192, std::max<std::int64_t>(256, c));
 }
 inline std::int64_t chunks_of(std::int64_t n) { return n == 0 ? 0 : (n + chunk_for(n) - 1) / chunk_for(n); }
+// chunks_of is not monotone in n (the chunk grows in steps); this bounds it for every count up to n, so scratch sized
+// for n also serves a smaller count known only later (the distinct values of distinct_value_mean).
+inline std::int64_t max_chunks(std::int64_t n) { return std::max<std::int64_t>(512, (n + 8191) / 8192); }
 inline int key_bits(int num_keys) {
   int b = 1;
   while ((1ll << b) <= num_keys) ++b;  // keys 0..num_keys (num_keys itself marks skipped items)
@@ -141,7 +144,7 @@ struct KeyedScratch {
   KeyedScratch(void* base, std::int64_t n, int num_keys) {
     Carver c{static_cast<char*>(base)};
     if (num_keys <= kMaxKeys) {
-      partial = c.take<Acc>(static_cast<std::size_t>(std::max<std::int64_t>(1, chunks_of(n)) * num_keys));
+      partial = c.take<Acc>(static_cast<std::size_t>(max_chunks(n) * num_keys));
     } else {
       keys_in = c.take<int>(n);
       keys_out = c.take<int>(n);

@@ -1,6 +1,7 @@
 #include "kernels/torch_kernels.h"
 
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAGuard.h>
 
 #include <cmath>
 #include <map>
@@ -16,14 +17,17 @@ namespace {
 
 void* current_stream() { return at::cuda::getCurrentCUDAStream().stream(); }
 
-void check_rows(const torch::Tensor& reward, const torch::Tensor& offsets, const char* what) {
-  TORCH_CHECK(reward.is_cuda() && offsets.is_cuda(), what, ": tensors must be on a CUDA device");
+void check_rows(const torch::Tensor& reward, const torch::Tensor& offsets, int num_keys, const char* what) {
+  TORCH_CHECK(reward.is_cuda() && offsets.is_cuda() && offsets.device() == reward.device(), what,
+              ": tensors must be on one CUDA device");
   TORCH_CHECK(reward.scalar_type() == torch::kFloat64 && offsets.scalar_type() == torch::kInt64, what,
               ": reward float64, offsets int64");
+  TORCH_CHECK(offsets.dim() == 1 && offsets.numel() >= 1, what, ": offsets must hold trajectories + 1 entries");
+  TORCH_CHECK(reward.numel() == 0 || num_keys >= 1, what, ": at least one key");
 }
-void check_keys(const torch::Tensor& key, std::int64_t n, const char* what) {
-  TORCH_CHECK(key.is_cuda() && key.scalar_type() == torch::kInt32 && key.numel() == n, what,
-              ": keys must be int32 CUDA tensors with one id per row");
+void check_keys(const torch::Tensor& key, const torch::Tensor& like, const char* what) {
+  TORCH_CHECK(key.device() == like.device() && key.scalar_type() == torch::kInt32 && key.numel() == like.numel(), what,
+              ": keys must be int32 tensors on the values' device with one id per row (ids in [0, number of keys))");
 }
 torch::Tensor scratch_of(std::size_t bytes, const torch::Tensor& like) {
   return torch::empty({static_cast<std::int64_t>(bytes)}, like.options().dtype(torch::kUInt8));
@@ -183,10 +187,11 @@ estimators::EstimatorOutput rae_on_device(estimators::Rae& est, const estimators
 
 PaperResult mars_paper(const torch::Tensor& reward, const torch::Tensor& offsets, const torch::Tensor& pool,
                        int num_pools, const PaperOptions& options) {
-  check_rows(reward, offsets, "mars_paper");
+  check_rows(reward, offsets, num_pools, "mars_paper");
+  const c10::cuda::CUDAGuard guard(reward.device());
   auto r = reward.contiguous(), o = offsets.contiguous(), p = pool.contiguous();
   const std::int64_t n = r.numel(), S = o.numel() - 1;
-  check_keys(p, n, "mars_paper");
+  check_keys(p, r, "mars_paper");
   PaperResult out{torch::empty_like(r), torch::empty_like(r)};
   auto scratch = scratch_of(mars_paper_scratch(n, S, num_pools), r);
   mars_paper(r.data_ptr<double>(), o.data_ptr<std::int64_t>(), S, p.data_ptr<std::int32_t>(), n, num_pools, options,
@@ -197,15 +202,17 @@ PaperResult mars_paper(const torch::Tensor& reward, const torch::Tensor& offsets
 PaperResult mars_code(const torch::Tensor& reward, const torch::Tensor& weight, const torch::Tensor& offsets,
                       const torch::Tensor& pool, int num_pools, const torch::Tensor& seat, int num_seats,
                       const CodeOptions& options) {
-  check_rows(reward, offsets, "mars_code");
+  check_rows(reward, offsets, std::min(num_pools, num_seats), "mars_code");
+  const c10::cuda::CUDAGuard guard(reward.device());
   auto r = reward.contiguous(), o = offsets.contiguous(), p = pool.contiguous(), q = seat.contiguous();
   const std::int64_t n = r.numel(), S = o.numel() - 1;
-  check_keys(p, n, "mars_code");
-  check_keys(q, n, "mars_code");
+  check_keys(p, r, "mars_code");
+  check_keys(q, r, "mars_code");
   torch::Tensor w;
   if (weight.defined()) {
     w = weight.contiguous();
-    TORCH_CHECK(w.is_cuda() && w.scalar_type() == torch::kFloat64 && w.numel() == n, "mars_code: weight float64 [n]");
+    TORCH_CHECK(w.device() == r.device() && w.scalar_type() == torch::kFloat64 && w.numel() == n,
+                "mars_code: weight float64 [n] on the rewards' device");
   }
   PaperResult out{torch::empty_like(r), torch::empty_like(r)};
   auto scratch = scratch_of(mars_code_scratch(n, S, num_pools, num_seats), r);
@@ -217,10 +224,11 @@ PaperResult mars_code(const torch::Tensor& reward, const torch::Tensor& weight, 
 
 PaperResult grpo(const torch::Tensor& reward, const torch::Tensor& offsets, const torch::Tensor& group, int num_groups,
                  const GrpoOptions& options) {
-  check_rows(reward, offsets, "grpo");
+  check_rows(reward, offsets, num_groups, "grpo");
+  const c10::cuda::CUDAGuard guard(reward.device());
   auto r = reward.contiguous(), o = offsets.contiguous(), g = group.contiguous();
   const std::int64_t n = r.numel(), S = o.numel() - 1;
-  check_keys(g, n, "grpo");
+  check_keys(g, r, "grpo");
   PaperResult out{torch::empty_like(r), torch::empty_like(r)};
   auto scratch = scratch_of(grpo_scratch(n, S, num_groups), r);
   grpo(r.data_ptr<double>(), o.data_ptr<std::int64_t>(), S, g.data_ptr<std::int32_t>(), n, num_groups, options,
@@ -231,11 +239,12 @@ PaperResult grpo(const torch::Tensor& reward, const torch::Tensor& offsets, cons
 std::pair<torch::Tensor, torch::Tensor> ema_scan(const torch::Tensor& x, const torch::Tensor& key,
                                                  torch::Tensor& table, double alpha) {
   TORCH_CHECK(x.is_cuda() && x.scalar_type() == torch::kFloat64, "ema_scan: x float64 on CUDA");
-  TORCH_CHECK(table.is_cuda() && table.scalar_type() == torch::kFloat64 && table.is_contiguous(),
-              "ema_scan: table contiguous float64 on CUDA");
+  TORCH_CHECK(table.device() == x.device() && table.scalar_type() == torch::kFloat64 && table.is_contiguous(),
+              "ema_scan: table contiguous float64 on x's device");
+  const c10::cuda::CUDAGuard guard(x.device());
   auto xc = x.contiguous(), kc = key.contiguous();
   const std::int64_t n = xc.numel();
-  check_keys(kc, n, "ema_scan");
+  check_keys(kc, xc, "ema_scan");
   auto pre = torch::empty_like(xc), post = torch::empty_like(xc);
   const int K = static_cast<int>(table.numel());
   auto scratch = scratch_of(ema_scan_scratch(n, K), xc);

@@ -29,7 +29,9 @@ std::pair<torch::Tensor, torch::Tensor> ema_scan(const torch::Tensor& x, const t
                                                  torch::Tensor& table, double alpha);
 
 // The estimator's advantages for a turn batch held on the CPU (rows in any order), computed on `device` with the
-// kernels when the estimator has them: mars (both modes), grpo and rae (its baselines are read and written back).
+// kernels when the estimator has them: mars (both modes), grpo and rae (its baselines are read and written back; its
+// chunked EMA scan agrees with the CPU's sequential one to rounding, so an advantage the CPU computes as exactly 0,
+// which drop_zero drops, may come out a last bit away: the trainers keep rae on the CPU).
 // The rows are grouped by trajectory in turn order and keys numbered on the CPU exactly as the CPU estimator numbers
 // them, and the results are scattered back to the batch's row order. nullopt for any other estimator (the caller
 // uses the CPU one). The batch is validated as the CPU estimator validates it.

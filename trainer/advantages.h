@@ -1,6 +1,6 @@
 // Advantages for a training step: with the CUDA kernels (kernels/torch_kernels.h) when the policy lives on a GPU and
-// the estimator has them (mars, grpo, rae), otherwise with the CPU estimator. Same formulas either way; the GPU parity
-// tests hold them equal. Include only from torch translation units.
+// the estimator is mars or grpo, otherwise with the CPU estimator. Same formulas either way; the GPU parity tests hold
+// them equal (1e-9). Include only from torch translation units.
 #pragma once
 
 #include <torch/torch.h>

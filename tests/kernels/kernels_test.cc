@@ -165,6 +165,7 @@ TEST_CASE("kernels: RAE equals the CPU estimator, baselines included, over conse
       REQUIRE(gpu.has_value());
       CHECK_VECTORS(gpu->advantage, cpu.advantage);
       CHECK_VECTORS(gpu->returns, cpu.returns);
+      CHECK(gpu->keep == cpu.keep);
       const auto a = cpu_est->save_state()["baselines"], b = gpu_est->save_state()["baselines"];
       REQUIRE(a.size() == b.size());
       for (std::size_t k = 0; k < a.size(); ++k) {
