@@ -214,6 +214,15 @@ TEST_CASE("kernels: distinct-value mean equals the CPU reference, tolerance chai
     run(x, key, K, 1e-9, true);
     run(x, key, K, 0.0, false);
   }
+  // About 120,000 distinct values out of 200,000: the distinct values need more reduction chunks than their count
+  // would suggest from the input's (the scratch must be sized for every smaller count).
+  std::vector<double> x(200000);
+  std::vector<std::int32_t> key(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = i % 5 < 3 ? normal(rng) : 0.5;
+    key[i] = static_cast<std::int32_t>(i % 2);
+  }
+  run(x, key, 2, 1e-9, true);
 }
 
 TEST_CASE("kernels: per-key EMA scan, GAE, whitening and keyed moments equal their CPU references", "[gpu][kernels]") {
