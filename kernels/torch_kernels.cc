@@ -3,8 +3,8 @@
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAGuard.h>
 
-#include <cmath>
-#include <map>
+#include <algorithm>
+#include <span>
 #include <vector>
 
 #include "games/api/params.h"
@@ -144,43 +144,19 @@ estimators::EstimatorOutput grpo_on_device(const estimators::AdvantageEstimator&
                            static_cast<int>(groups.count()), go));
 }
 
+// Rae's own computation with its EMA scan on the device.
 estimators::EstimatorOutput rae_on_device(estimators::Rae& est, const estimators::TurnBatch& batch,
                                           torch::Device device) {
-  const auto& opt = est.options();
-  const double alpha = opt.at("alpha").get<double>(), gamma = opt.at("gamma").get<double>();
-  const bool post_update = opt.at("baseline").get<std::string>() == "post_update";
-  const bool per_game = opt.at("key").get<std::string>() == "game_role";
-  const bool drop_zero = opt.at("drop_zero").get<bool>();
-  const auto index = estimators::index_trajectories(batch);
-  const auto s = estimators::make_samples(batch, index, estimators::SampleUnit::kTrajectory, false);
-  std::vector<std::int64_t> games(s.size());
-  for (std::size_t j = 0; j < s.size(); ++j) games[j] = per_game ? s.game[j] : 0;
-  const auto keys = estimators::densify({games, s.role}, s.size());
-  std::vector<double> table(keys.count());
-  for (std::size_t k = 0; k < keys.count(); ++k) table[k] = est.baseline(games[keys.first[k]], s.role[keys.first[k]]);
-  auto table_d = to_device(table, device);
-  auto [pre_d, post_d] = ema_scan(to_device(s.score, device), to_device(keys.id, device), table_d, alpha);
-  const auto pre = to_host(pre_d), post = to_host(post_d), updated = to_host(table_d);
-  // Write the updated baselines back through the estimator's saved state.
-  auto state = est.save_state();
-  std::map<std::pair<std::int64_t, std::int64_t>, double> baselines;
-  for (const auto& e : state.at("baselines")) baselines[{e.at("game").get<std::int64_t>(), e.at("role").get<std::int64_t>()}] = e.at("value").get<double>();
-  for (std::size_t k = 0; k < keys.count(); ++k) baselines[{games[keys.first[k]], s.role[keys.first[k]]}] = updated[k];
-  state["baselines"] = nlohmann::json::array();
-  for (const auto& [key, value] : baselines)
-    state["baselines"].push_back({{"game", key.first}, {"role", key.second}, {"value", value}});
-  est.load_state(state);
-
-  auto out = estimators::make_output(batch.size());
-  for (std::size_t row = 0; row < batch.size(); ++row) {
-    const std::size_t j = static_cast<std::size_t>(index.of_row[row]);
-    const double a = s.score[j] - (post_update ? post[j] : pre[j]);
-    const double discount = std::pow(gamma, static_cast<double>(index.length(j) - 1 - index.position[row]));
-    out.advantage[row] = a * discount;
-    out.returns[row] = s.score[j] * discount;
-    out.keep[row] = drop_zero && out.advantage[row] == 0.0 ? 0 : 1;
-  }
-  return out;
+  return est.compute_with(batch, [&](std::span<const std::int32_t> key, std::span<const double> x, double alpha,
+                                     std::span<double> table, std::span<double> pre, std::span<double> post) {
+    auto table_d = to_device(std::vector<double>(table.begin(), table.end()), device);
+    auto [pre_d, post_d] = ema_scan(to_device(std::vector<double>(x.begin(), x.end()), device),
+                                    to_device(std::vector<std::int32_t>(key.begin(), key.end()), device), table_d, alpha);
+    for (auto [from, to] : {std::pair{&pre_d, pre}, std::pair{&post_d, post}, std::pair{&table_d, table}}) {
+      const auto v = to_host(*from);
+      std::copy(v.begin(), v.end(), to.begin());
+    }
+  });
 }
 
 }  // namespace

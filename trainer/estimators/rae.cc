@@ -27,7 +27,9 @@ double Rae::baseline(std::int64_t game, std::int64_t role) const {
   return it == baselines_.end() ? initial_ : it->second;
 }
 
-EstimatorOutput Rae::compute(const TurnBatch& batch) {
+EstimatorOutput Rae::compute(const TurnBatch& batch) { return compute_with(batch, segmented_ema_scan); }
+
+EstimatorOutput Rae::compute_with(const TurnBatch& batch, const EmaScan& scan) {
   EstimatorOutput out = make_output(batch.size());
   const TrajectoryIndex index = index_trajectories(batch);
   const Samples s = make_samples(batch, index, SampleUnit::kTrajectory, false);
@@ -39,7 +41,7 @@ EstimatorOutput Rae::compute(const TurnBatch& batch) {
   for (std::size_t k = 0; k < keys.count(); ++k)
     table[k] = baseline(games[keys.first[k]], s.role[keys.first[k]]);
   std::vector<double> pre(s.size()), post(s.size());
-  segmented_ema_scan(keys.id, s.score, alpha_, table, pre, post);
+  scan(keys.id, s.score, alpha_, table, pre, post);
   for (std::size_t k = 0; k < keys.count(); ++k)
     baselines_[key_of(games[keys.first[k]], s.role[keys.first[k]])] = table[k];
 

@@ -15,6 +15,7 @@
 // State: the baseline table {"estimator": "rae", "version": 1, "key": ..., "baselines": [{"game", "role", "value"}]}.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <utility>
 
@@ -27,6 +28,12 @@ class Rae : public EstimatorBase {
   explicit Rae(const nlohmann::json& options);
   std::string name() const override { return "rae"; }
   EstimatorOutput compute(const TurnBatch& batch) override;
+
+  // The EMA scan over the batch's samples, with segmented_ema_scan's contract (primitives.h); compute() uses that
+  // CPU function, and compute_with() lets a caller run the same step elsewhere (the CUDA kernel).
+  using EmaScan = std::function<void(std::span<const std::int32_t> key, std::span<const double> x, double alpha,
+                                     std::span<double> table, std::span<double> pre, std::span<double> post)>;
+  EstimatorOutput compute_with(const TurnBatch& batch, const EmaScan& scan);
 
   bool stateful() const override { return true; }
   nlohmann::json save_state() const override;
