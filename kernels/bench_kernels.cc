@@ -156,19 +156,20 @@ int run_kernel_bench(int repeats) {
     auto b = make_batch(B, T);
     const double n = static_cast<double>(B * T), S = static_cast<double>(B);
     const int slow = std::max(1, repeats / 4);
-    {  // MARS paper mode. Pass 1 reads rewards (8 B/turn), offsets and writes a 32-byte summary per trajectory;
-       // pass 2 reads rewards, offsets and one pool id per trajectory and writes returns and advantages (16 B/turn).
+    {  // MARS paper mode. Pass 1 reads rewards (8 B/turn), offsets and one pool id per trajectory and writes a few
+       // partial moments per block of 256 trajectories; pass 2 reads the same and writes returns and advantages
+       // (16 B/turn).
       PaperOptions o;
       PaperResult r;
       const double k = time_ms([&] { r = mars_paper(b.reward, b.offsets, b.pool, b.num_pools, o); }, repeats);
       torch::Tensor adv;
       const double t = time_ms([&] { adv = torch_paper(b, o.eps); }, slow);
-      const double bytes = n * (8 + 8 + 16) + S * (8 + 32 + 32 + 8 + 4);
+      const double bytes = n * (8 + 8 + 16) + S * (8 + 4 + 8 + 4);
       row("mars paper", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
     {  // MARS code mode: pool means (reads reward + pool), reward scale (the same), scan (the same, writes returns),
-       // distinct values (reads returns + seat; two radix sorts of (64-bit value, 32-bit key) pairs, ~8 passes each
-       // of reads and writes), centring (reads returns + seat, writes), whitening (reads twice, writes).
+       // distinct values (reads returns + seat into a hash table; only the distinct values are sorted), centring
+       // (reads returns + seat, writes), whitening (reads twice, writes).
       CodeOptions o;
       o.unique_tolerance = 0;  // exact distinct values, as torch.unique takes them
       PaperResult r;
@@ -177,7 +178,7 @@ int run_kernel_bench(int repeats) {
           repeats);
       torch::Tensor adv;
       const double t = time_ms([&] { adv = torch_code(b, o.eps); }, slow);
-      const double bytes = n * (12 + 12 + 12 + 8 + 12 + 2 * 8 * 24 + 12 + 8 + 8 + 8 + 8) + S * 16;
+      const double bytes = n * (12 + 12 + 12 + 8 + 12 + 12 + 8 + 8 + 8 + 8) + S * 16;
       row("mars code", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
     {  // GRPO over trajectory scores: reads rewards and one group id per trajectory, reduces, writes returns and

@@ -64,19 +64,25 @@ __device__ inline Acc acc_shfl_down(const Acc& a, int off) {
              __shfl_down_sync(0xffffffffu, a.mean, off), __shfl_down_sync(0xffffffffu, a.m2, off)};
 }
 
-// Merges one accumulator per thread over a block of kThreads threads in a fixed order; thread 0 gets the result.
-__device__ inline Acc block_merge_one(Acc a) {
-  __shared__ Acc warp_acc[kThreads / 32];
+// Merges one accumulator per thread over a block of kBlock threads (a multiple of 32, at most 1024) in a fixed order:
+// a shuffle tree per warp, then one over the warps' results; thread 0 gets the result.
+template <int kBlock>
+__device__ inline Acc block_merge(Acc a) {
+  constexpr int kWarps = kBlock / 32;
+  __shared__ Acc warp_acc[kWarps];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   for (int off = 16; off > 0; off >>= 1) a = acc_merge(a, acc_shfl_down(a, off));
   if (lane == 0) warp_acc[warp] = a;
   __syncthreads();
   Acc r{0, 0, 0, 0};
-  if (threadIdx.x == 0)
-    for (int w = 0; w < kThreads / 32; ++w) r = acc_merge(r, warp_acc[w]);
+  if (warp == 0) {
+    r = lane < kWarps ? warp_acc[lane] : Acc{0, 0, 0, 0};
+    for (int off = 16; off > 0; off >>= 1) r = acc_merge(r, acc_shfl_down(r, off));
+  }
   __syncthreads();
   return r;
 }
+__device__ inline Acc block_merge_one(Acc a) { return block_merge<kThreads>(a); }
 
 __device__ inline double inverse_scale(double var, double eps, int mode) {
   if (mode == 0) return 1.0 / (sqrt(var) + eps);

@@ -103,11 +103,86 @@ __global__ void distinct_finish_kernel(const double* moments, int num_keys, doub
   out[3 * k + 2] = count > 1 && W - 1 > 0 ? sqrt(M2 / (W - 1)) : 0.0;
 }
 
+// Exact deduplication by hashing, before the sort: one open-addressing table of kHashCap(m) slots per key holding the
+// values' orderable bits (linear probing, compare-and-swap from empty). A slot only ever changes from empty to a value,
+// so a stale read of an empty slot is corrected by the compare-and-swap. Zeros are inserted as +0 (−0 == +0 is one
+// distinct value) and a per-key flag remembers a −0, which represents the class after sorting as in the sort path.
+// A key whose distinct values pass half its slots, or a NaN, sets `overflow` and the caller sorts everything instead.
+constexpr unsigned long long kEmptySlot = ~0ull;
+constexpr int kMaxHashLog = 18;         // slots per key at most
+constexpr int kMaxHashSlotsLog = 22;    // slots over all keys at most (32 MiB)
+constexpr int kMaxProbes = 64;          // a longer probe sequence falls back to sorting
+// log2 of the slots per key for m values (at least twice m, within the caps), or 0: no hashing (too many keys).
+inline int hash_log(std::int64_t m, int num_keys) {
+  int log = 10;
+  while (log < kMaxHashLog && (1ll << log) < 2 * m) ++log;
+  while (log > 10 && (static_cast<std::int64_t>(num_keys) << log) > (1ll << kMaxHashSlotsLog)) --log;
+  return (static_cast<std::int64_t>(num_keys) << log) > (1ll << kMaxHashSlotsLog) ? 0 : log;
+}
+
+__global__ void distinct_insert_kernel(const double* x, const std::int32_t* key, std::int64_t n, std::int64_t m,
+                                       double extra, int log_cap, unsigned long long* table, int* key_count,
+                                       int* negative_zero, int* overflow) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= m || *static_cast<volatile int*>(overflow)) return;
+  double v = i < n ? x[i] : extra;
+  const int k = i < n ? key[i] : static_cast<int>(i - n);
+  if (v == 0) {
+    if (signbit(v) && !negative_zero[k]) negative_zero[k] = 1;
+    v = 0.0;
+  }
+  const unsigned long long bits = orderable(v);
+  if (bits == kEmptySlot || isnan(v)) {
+    *overflow = 1;
+    return;
+  }
+  const unsigned long long cap = 1ull << log_cap;
+  unsigned long long* slots = table + static_cast<std::size_t>(k) * cap;
+  unsigned long long h = (bits * 0x9E3779B97F4A7C15ull) >> (64 - log_cap);
+  for (int probe = 0; probe < kMaxProbes; ++probe, h = (h + 1) & (cap - 1)) {
+    const unsigned long long cur = slots[h];
+    if (cur == bits) return;
+    if (cur != kEmptySlot) continue;
+    const unsigned long long prev = atomicCAS(slots + h, kEmptySlot, bits);
+    if (prev == kEmptySlot) {
+      if (atomicAdd(key_count + k, 1) + 1 > static_cast<int>(cap / 2)) *overflow = 1;
+      return;
+    }
+    if (prev == bits) return;
+  }
+  *overflow = 1;
+}
+
+// The occupied slots, in any order (they are sorted next): orderable bits and key; +0 becomes −0 where the key saw one.
+__global__ void distinct_compact_kernel(const unsigned long long* table, int num_keys, int log_cap,
+                                        const int* negative_zero, unsigned long long* bits, int* keys, int* count) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= (static_cast<std::int64_t>(num_keys) << log_cap)) return;
+  const unsigned long long b = table[i];
+  if (b == kEmptySlot) return;
+  const int k = static_cast<int>(i >> log_cap);
+  const int at = atomicAdd(count, 1);
+  bits[at] = b == orderable(0.0) && negative_zero[k] ? orderable(-0.0) : b;
+  keys[at] = k;
+}
+
+// Sorted distinct (key, value) pairs → the values and keys the clustering step reads.
+__global__ void distinct_decode_kernel(const unsigned long long* bits, const int* keys, const int* count, double* u,
+                                       int* uk) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= *count) return;
+  u[i] = from_orderable(bits[i]);
+  uk[i] = keys[i];
+}
+
 struct DistinctScratch {
   unsigned long long *bits_a, *bits_b;
   int *keys_a, *keys_b, *uk, *next_a, *next_b, *count;
   double *values, *u, *w, *moments;
   char *flags, *mark_a, *mark_b;
+  unsigned long long* table;
+  int* hash_state;
+  int log_cap;
   void* temp;
   std::size_t temp_bytes, keyed_bytes, total;
   char* keyed;
@@ -129,6 +204,9 @@ struct DistinctScratch {
     flags = c.take<char>(m);
     mark_a = c.take<char>(m);
     mark_b = c.take<char>(m);
+    log_cap = hash_log(m, num_keys);
+    table = c.take<unsigned long long>(log_cap ? static_cast<std::size_t>(num_keys) << log_cap : 0);
+    hash_state = c.take<int>(2 * static_cast<std::size_t>(num_keys) + 1);  // key counts, −0 flags, overflow
     std::size_t a = 0, b = 0, d = 0;
     const int mi = static_cast<int>(m);
     check(cub::DeviceRadixSort::SortPairs(nullptr, a, static_cast<const unsigned long long*>(nullptr),
@@ -343,8 +421,7 @@ __global__ void trajectory_scores_kernel(const double* reward, const std::int64_
   const std::int64_t last = min(trajectories, first + blockDim.x);
   const std::int64_t row0 = offsets[first], row1 = offsets[last];
   const bool staged = row1 - row0 <= kStageRows;
-  if (staged)
-    for (std::int64_t i = row0 + threadIdx.x; i < row1; i += blockDim.x) stage[padded(i - row0)] = reward[i];
+  if (staged) stage_rows_async<kThreads>(stage, row0, row1, reward);
   __syncthreads();
   const std::int64_t s = first + threadIdx.x;
   if (s >= trajectories) return;
@@ -408,24 +485,57 @@ void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t 
   }
   if (n + num_keys > 0x7fffffff) throw std::runtime_error("distinct_value_mean: more than 2^31 - 1 values");
   DistinctScratch sc(scratch, n, num_keys);
-  distinct_fill_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, num_keys, has_extra, extra, sc.bits_a, sc.keys_a);
   const int mi = static_cast<int>(m);
-  // Sort by value, then stably by key: (key, value) order.
+  // Exact distinct values by hashing, then a sort of only those; when a key has too many of them (or a value is NaN,
+  // or there are too many keys for the table), sort all m values and deduplicate the sorted runs instead.
+  int host_state[2] = {0, 1};  // unique, overflow
+  if (sc.log_cap) {
+    const std::size_t slots = static_cast<std::size_t>(num_keys) << sc.log_cap;
+    int* key_count = sc.hash_state;
+    int* negative_zero = key_count + num_keys;
+    int* overflow = negative_zero + num_keys;
+    check(cudaMemsetAsync(sc.table, 0xff, slots * sizeof(unsigned long long), s), "distinct table");
+    check(cudaMemsetAsync(sc.hash_state, 0, (2 * static_cast<std::size_t>(num_keys) + 1) * sizeof(int), s),
+          "distinct table");
+    check(cudaMemsetAsync(sc.count, 0, sizeof(int), s), "distinct table");
+    distinct_insert_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, m, extra, sc.log_cap, sc.table, key_count,
+                                                             negative_zero, overflow);
+    distinct_compact_kernel<<<blocks_for(static_cast<std::int64_t>(slots)), kThreads, 0, s>>>(
+        sc.table, num_keys, sc.log_cap, negative_zero, sc.bits_a, sc.keys_a, sc.count);
+    check(cudaMemcpyAsync(&host_state[0], sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+    check(cudaMemcpyAsync(&host_state[1], overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+    check(cudaStreamSynchronize(s), "distinct count");
+  }
+  int unique = host_state[0];
   std::size_t bytes = sc.temp_bytes;
-  check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, mi, 0, 64, s),
-        "distinct sort");
-  bytes = sc.temp_bytes;
-  check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, mi, 0,
-                                        key_bits(num_keys), s),
-        "distinct sort");
-  distinct_flag_kernel<<<blocks_for(m), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, m, sc.values, sc.flags);
-  bytes = sc.temp_bytes;
-  check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.values, sc.flags, sc.u, sc.count, mi, s), "distinct select");
-  bytes = sc.temp_bytes;
-  check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.keys_a, sc.flags, sc.uk, sc.count, mi, s), "distinct select");
-  int unique = 0;
-  check(cudaMemcpyAsync(&unique, sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
-  check(cudaStreamSynchronize(s), "distinct count");
+  if (!host_state[1]) {
+    // Sort the distinct pairs by value, then stably by key: (key, value) order.
+    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, unique, 0, 64, s),
+          "distinct sort");
+    bytes = sc.temp_bytes;
+    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, unique, 0,
+                                          key_bits(num_keys), s),
+          "distinct sort");
+    distinct_decode_kernel<<<blocks_for(std::max(unique, 1)), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, sc.count, sc.u,
+                                                                               sc.uk);
+  } else {
+    distinct_fill_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, num_keys, has_extra, extra, sc.bits_a,
+                                                            sc.keys_a);
+    // Sort by value, then stably by key: (key, value) order.
+    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, mi, 0, 64, s),
+          "distinct sort");
+    bytes = sc.temp_bytes;
+    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, mi, 0,
+                                          key_bits(num_keys), s),
+          "distinct sort");
+    distinct_flag_kernel<<<blocks_for(m), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, m, sc.values, sc.flags);
+    bytes = sc.temp_bytes;
+    check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.values, sc.flags, sc.u, sc.count, mi, s), "distinct select");
+    bytes = sc.temp_bytes;
+    check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.keys_a, sc.flags, sc.uk, sc.count, mi, s), "distinct select");
+    check(cudaMemcpyAsync(&unique, sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+    check(cudaStreamSynchronize(s), "distinct count");
+  }
   const unsigned grid = blocks_for(unique);
   distinct_next_kernel<<<grid, kThreads, 0, s>>>(sc.u, sc.uk, sc.count, tolerance, sc.next_a, sc.mark_a);
   int* next = sc.next_a;

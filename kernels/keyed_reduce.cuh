@@ -58,17 +58,33 @@ __global__ void keyed_chunks_kernel(L load, std::int64_t n, std::int64_t chunk, 
   }
 }
 
-// One block per key merges its chunks' partials in a fixed tree and writes {count, W, mean, M2}.
-static __global__ void combine_chunks_kernel(const Acc* partial, std::int64_t chunks, int num_keys, double* moments) {
+// The estimators' z-score rule for a key's moments (zscore_entry below).
+struct ZscoreRule {
+  int ddof = 1;
+  double eps = 1e-6;
+  int eps_mode = 0;
+  int singleton = 1;
+};
+__device__ inline void zscore_entry(const double* m, int ddof, double eps, int eps_mode, int singleton, double* ab);
+
+// One block of kCombineThreads per key merges its chunks' partials in a fixed tree and writes {count, W, mean, M2};
+// with `ab`, also the key's z-score table entry (zscore_entry) under `rule`. A wide block keeps the chain of
+// dependent loads and merges per thread short (this kernel runs alone between two passes over the data).
+constexpr int kCombineThreads = 1024;
+static __global__ void __launch_bounds__(kCombineThreads)
+    combine_chunks_kernel(const Acc* partial, std::int64_t chunks, int num_keys, double* moments,
+                          double* ab = nullptr, ZscoreRule rule = {}) {
   const int k = blockIdx.x;
   Acc a{0, 0, 0, 0};
-  for (std::int64_t c = threadIdx.x; c < chunks; c += blockDim.x) a = acc_merge(a, partial[c * num_keys + k]);
-  const Acc r = block_merge_one(a);
+  for (std::int64_t c = threadIdx.x; c < chunks; c += kCombineThreads) a = acc_merge(a, partial[c * num_keys + k]);
+  const Acc r = block_merge<kCombineThreads>(a);
   if (threadIdx.x == 0) {
-    moments[4 * k] = r.n;
-    moments[4 * k + 1] = r.w;
-    moments[4 * k + 2] = r.mean;
-    moments[4 * k + 3] = r.m2;
+    double* m = moments + 4 * k;
+    m[0] = r.n;
+    m[1] = r.w;
+    m[2] = r.mean;
+    m[3] = r.m2;
+    if (ab) zscore_entry(m, rule.ddof, rule.eps, rule.eps_mode, rule.singleton, ab + 2 * k);
   }
 }
 
@@ -179,7 +195,7 @@ void keyed_reduce(const L& load, std::int64_t n, int num_keys, double* moments, 
     else if (num_keys == 2) keyed_chunks_kernel<2><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
     else if (num_keys <= 4) keyed_chunks_kernel<4><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
     else keyed_chunks_kernel<8><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
-    combine_chunks_kernel<<<num_keys, kThreads, 0, s>>>(sc.partial, chunks, num_keys, moments);
+    combine_chunks_kernel<<<num_keys, kCombineThreads, 0, s>>>(sc.partial, chunks, num_keys, moments);
   } else {
     sort_keys_kernel<<<blocks_for(n), kThreads, 0, s>>>(load, n, num_keys, sc.keys_in, sc.index_in);
     std::size_t bytes = sc.sort_bytes;
@@ -197,18 +213,22 @@ void keyed_reduce(const L& load, std::int64_t n, int num_keys, double* moments, 
 }
 
 // Per key, z = (x − a)·b reproduces the CPU's zscore (trainer/estimators/primitives.cc) exactly: the scale is
-// computed once per key with the operations the CPU uses per element. ab[2k] = a, ab[2k + 1] = b.
-static __global__ void zscore_table_kernel(const double* moments, int num_keys, int ddof, double eps, int eps_mode,
-                                           int singleton, double* ab) {
-  const int k = blockIdx.x * blockDim.x + threadIdx.x;
-  if (k >= num_keys) return;
-  const double* m = moments + 4 * k;
+// computed once per key with the operations the CPU uses per element. Writes ab[0] = a, ab[1] = b from m = {count, W,
+// mean, M2}.
+__device__ inline void zscore_entry(const double* m, int ddof, double eps, int eps_mode, int singleton, double* ab) {
   const double count = m[0], W = m[1], mean = m[2], M2 = m[3];
   double a = 0, b = 0;
   if (count == 1) b = singleton == 1 ? 0.0 : inverse_scale(1.0, eps, eps_mode);
   else if (count > 1 && M2 != 0 && W - ddof > 0) a = mean, b = inverse_scale(M2 / (W - ddof), eps, eps_mode);
-  ab[2 * k] = a;
-  ab[2 * k + 1] = b;
+  ab[0] = a;
+  ab[1] = b;
+}
+
+static __global__ void zscore_table_kernel(const double* moments, int num_keys, int ddof, double eps, int eps_mode,
+                                           int singleton, double* ab) {
+  const int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k >= num_keys) return;
+  zscore_entry(moments + 4 * k, ddof, eps, eps_mode, singleton, ab + 2 * k);
 }
 
 // Loader of raw elements: value x[i], weight w[i] (nullptr: 1; w ≤ 0 skipped), key keys[i] (nullptr: 0).

@@ -119,22 +119,24 @@ std::size_t mars_paper_scratch(std::int64_t n, std::int64_t trajectories, int nu
   Carver c{nullptr};
   c.take<double>(4 * std::max(num_pools, 1));
   c.take<double>(2 * std::max(num_pools, 1));
-  c.take<Acc>(trajectories);
-  c.take<char>(keyed_reduce_scratch(trajectories, num_pools));
+  if (num_pools <= kMaxKeys) {
+    c.take<Acc>(static_cast<std::size_t>(scan_blocks(trajectories)) * std::max(num_pools, 1));
+  } else {
+    c.take<Acc>(trajectories);
+    c.take<char>(keyed_reduce_scratch(trajectories, num_pools));
+  }
   return c.used;
 }
 
 void mars_paper(const double* reward, const std::int64_t* offsets, std::int64_t trajectories, const std::int32_t* pool,
                 std::int64_t n, int num_pools, const PaperOptions& o, double* returns, double* advantage,
                 void* scratch, void* stream) {
-  if (n == 0) return;
+  if (n == 0 || num_pools <= 0) return;
   auto s = as_stream(stream);
   Carver c{static_cast<char*>(scratch)};
   double* moments = c.take<double>(4 * std::max(num_pools, 1));
   double* ab = c.take<double>(2 * std::max(num_pools, 1));
-  Acc* summary = c.take<Acc>(trajectories);
-  void* rest = c.take<char>(keyed_reduce_scratch(trajectories, num_pools));
-  // Pass 1 reads the rewards and writes only per-trajectory summaries; pass 2 scans again and writes the returns and
+  // Pass 1 reads the rewards and reduces the returns' moments per pool; pass 2 scans again and writes the returns and
   // their z-scores (recomputing the scan costs less memory traffic than storing the returns and reading them back).
   ScanArgs a;
   a.reward = reward;
@@ -142,16 +144,32 @@ void mars_paper(const double* reward, const std::int64_t* offsets, std::int64_t 
   a.trajectories = trajectories;
   a.gamma = o.gamma;
   a.turn_level = o.turn_level;
-  a.summary = summary;
-  launch_scan(a, s);
-  keyed_reduce(SummaryLoader{summary, offsets, pool}, trajectories, num_pools, moments, rest, s);
-  zscore_table_kernel<<<blocks_for(num_pools), kThreads, 0, s>>>(moments, num_pools, o.ddof, o.eps, o.eps_mode,
-                                                                 o.singleton, ab);
-  a.summary = nullptr;
+  a.pool = pool;
+  const ZscoreRule rule{o.ddof, o.eps, o.eps_mode, o.singleton};
+  if (num_pools <= kMaxKeys) {
+    // Each block merges its trajectories per pool; one block per pool merges the blocks' partials in block order and
+    // writes the pool's z-score table entry. (Blocks cover a fixed number of trajectories, so the merge order and the
+    // result do not depend on the device.)
+    const std::int64_t blocks = scan_blocks(trajectories);
+    a.block_partial = c.take<Acc>(static_cast<std::size_t>(blocks) * num_pools);
+    a.num_pools = num_pools;
+    launch_scan(a, s);
+    combine_chunks_kernel<<<num_pools, kCombineThreads, 0, s>>>(a.block_partial, blocks, num_pools, moments, ab, rule);
+    a.block_partial = nullptr;
+  } else {
+    a.summary = c.take<Acc>(trajectories);
+    void* rest = c.take<char>(keyed_reduce_scratch(trajectories, num_pools));
+    launch_scan(a, s);
+    keyed_reduce(SummaryLoader{a.summary, offsets, pool}, trajectories, num_pools, moments, rest, s);
+    zscore_table_kernel<<<blocks_for(num_pools), kThreads, 0, s>>>(moments, num_pools, rule.ddof, rule.eps,
+                                                                   rule.eps_mode, rule.singleton, ab);
+    a.summary = nullptr;
+  }
+  check(cudaGetLastError(), "mars_paper");
   a.returns = returns;
   a.advantage = advantage;
-  a.pool = pool;
   a.ab = ab;
+  a.reversed = true;
   launch_scan(a, s);
 }
 

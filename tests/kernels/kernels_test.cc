@@ -223,6 +223,17 @@ TEST_CASE("kernels: distinct-value mean equals the CPU reference, tolerance chai
     key[i] = static_cast<std::int32_t>(i % 2);
   }
   run(x, key, 2, 1e-9, true);
+  // The exact distinct values are found by hashing unless a key has more than 131,072 of them or there are too many
+  // keys for the table: both fall back to sorting every value.
+  std::vector<double> many(300000);
+  for (auto& v : many) v = normal(rng);
+  run(many, std::vector<std::int32_t>(many.size(), 0), 1, 1e-9, true);
+  std::vector<std::int32_t> spread(many.size());
+  for (std::size_t i = 0; i < many.size(); ++i) {
+    many[i] = std::round(normal(rng) * 8) / 8;
+    spread[i] = static_cast<std::int32_t>(rng() % 5000);
+  }
+  run(many, spread, 5000, 1e-9, true);
 }
 
 TEST_CASE("kernels: per-key EMA scan, GAE, whitening and keyed moments equal their CPU references", "[gpu][kernels]") {
