@@ -94,6 +94,52 @@ __global__ void distinct_weight_kernel(const char* mark, const int* count, doubl
   if (i >= *count) return;
   w[i] = mark[i] ? 1.0 : 0.0;
 }
+// The same clustering for at most kSmallDistinct values in one block: next links, every pointer-jumping round in
+// shared memory, and the weights (1 for each cluster's first member), without a launch per round.
+constexpr int kSmallDistinct = 4096;
+constexpr int kClusterThreads = 1024;
+__global__ void __launch_bounds__(kClusterThreads)
+    distinct_cluster_small_kernel(const double* u, const int* uk, const int* count, double tol, double* w) {
+  __shared__ int next_s[2][kSmallDistinct];
+  __shared__ char mark_s[2][kSmallDistinct];
+  const int m = *count;
+  for (int i = threadIdx.x; i < m; i += kClusterThreads) {
+    const int k = uk[i];
+    int lo = i + 1, hi = m;  // end of key k's run
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      if (uk[mid] <= k) lo = mid + 1;
+      else hi = mid;
+    }
+    const int end = lo;
+    const double limit = tol * fmax(1.0, fabs(u[i]));
+    lo = i + 1;
+    hi = end;
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      if (u[mid] - u[i] > limit) hi = mid;
+      else lo = mid + 1;
+    }
+    next_s[0][i] = lo < end ? lo : i;
+    mark_s[0][i] = i == 0 || uk[i - 1] != k;
+  }
+  __syncthreads();
+  int cur = 0;
+  for (int reach = 1; reach < m; reach *= 2, cur ^= 1) {
+    const int* next = next_s[cur];
+    const char* mark = mark_s[cur];
+    for (int i = threadIdx.x; i < m; i += kClusterThreads) {
+      next_s[cur ^ 1][i] = next[next[i]];
+      mark_s[cur ^ 1][i] = mark[i];
+    }
+    __syncthreads();
+    for (int i = threadIdx.x; i < m; i += kClusterThreads)
+      if (mark[i]) mark_s[cur ^ 1][next[i]] = 1;
+    __syncthreads();
+  }
+  for (int i = threadIdx.x; i < m; i += kClusterThreads) w[i] = mark_s[cur][i] ? 1.0 : 0.0;
+}
+
 __global__ void distinct_finish_kernel(const double* moments, int num_keys, double* out) {
   const int k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= num_keys) return;
@@ -235,6 +281,23 @@ struct DistinctScratch {
     total = c.used;
   }
 };
+
+// Cluster weights for many distinct values: the next links, then one launch pair per pointer-jumping round.
+void cluster_weights(const DistinctScratch& sc, int unique, double tolerance, cudaStream_t s) {
+  const unsigned grid = blocks_for(unique);
+  distinct_next_kernel<<<grid, kThreads, 0, s>>>(sc.u, sc.uk, sc.count, tolerance, sc.next_a, sc.mark_a);
+  int* next = sc.next_a;
+  int* next2 = sc.next_b;
+  char* mark = sc.mark_a;
+  char* mark2 = sc.mark_b;
+  for (int reach = 1; reach < unique; reach *= 2) {  // after a round, chains are marked to 2·reach nodes
+    distinct_copy_kernel<<<grid, kThreads, 0, s>>>(next, mark, sc.count, next2, mark2);
+    distinct_mark_kernel<<<grid, kThreads, 0, s>>>(next, mark, sc.count, mark2);
+    std::swap(next, next2);
+    std::swap(mark, mark2);
+  }
+  distinct_weight_kernel<<<grid, kThreads, 0, s>>>(mark, sc.count, sc.w);
+}
 
 // ---- EMA scan ---------------------------------------------------------------------------------------------------
 
@@ -536,19 +599,11 @@ void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t 
     check(cudaMemcpyAsync(&unique, sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
     check(cudaStreamSynchronize(s), "distinct count");
   }
-  const unsigned grid = blocks_for(unique);
-  distinct_next_kernel<<<grid, kThreads, 0, s>>>(sc.u, sc.uk, sc.count, tolerance, sc.next_a, sc.mark_a);
-  int* next = sc.next_a;
-  int* next2 = sc.next_b;
-  char* mark = sc.mark_a;
-  char* mark2 = sc.mark_b;
-  for (int reach = 1; reach < unique; reach *= 2) {  // after a round, chains are marked to 2·reach nodes
-    distinct_copy_kernel<<<grid, kThreads, 0, s>>>(next, mark, sc.count, next2, mark2);
-    distinct_mark_kernel<<<grid, kThreads, 0, s>>>(next, mark, sc.count, mark2);
-    std::swap(next, next2);
-    std::swap(mark, mark2);
+  if (unique <= kSmallDistinct) {
+    distinct_cluster_small_kernel<<<1, kClusterThreads, 0, s>>>(sc.u, sc.uk, sc.count, tolerance, sc.w);
+  } else {
+    cluster_weights(sc, unique, tolerance, s);
   }
-  distinct_weight_kernel<<<grid, kThreads, 0, s>>>(mark, sc.count, sc.w);
   keyed_reduce(ElementLoader{sc.u, sc.w, sc.uk}, unique, num_keys, sc.moments, sc.keyed, s);
   distinct_finish_kernel<<<blocks_for(num_keys), kThreads, 0, s>>>(sc.moments, num_keys, out);
   check(cudaGetLastError(), "distinct_value_mean");

@@ -3,7 +3,8 @@
 #  - the supervised warm start's loss falls and the share of legal answers rises from the untrained model's;
 #  - every rollout decision is stored with its raw response; checkpoints are HF model directories (sharded on
 #    request) that the lm agent and arena eval read, also through the run directory;
-#  - --until + --resume, and 2 threads instead of 1, give the same weights byte for byte as one uninterrupted run;
+#  - --until + --resume gives the same weights byte for byte as one uninterrupted run, 2 threads instead of 1 the same
+#    rollouts and the same loss to rounding;
 #  - splitting a minibatch into micro-batches, or scoring a conversation's turns in one row, does not change the loss;
 #  - misconfiguration fails with one clear error.
 set -euo pipefail
@@ -75,11 +76,16 @@ python3 -c "import sys; a, b = float('$(col b1/metrics.csv 1 loss)'), float('$(c
 "$arena" train unpacked.json --out b4 --db b.db --quiet --until-step 1 > /dev/null
 python3 -c "import sys; a, b = float('$(col b1/metrics.csv 1 loss)'), float('$(col b4/metrics.csv 1 loss)'); sys.exit(0 if abs(a - b) < 1e-4 else 1)" ||
   fail "packing turns changed the loss: $(col b1/metrics.csv 1 loss) vs $(col b4/metrics.csv 1 loss)"
+# 2 LibTorch threads: the same rollouts and the same loss to rounding (MKL may split a matrix product's sums by thread
+# count on some CPUs, so the weights are bitwise equal on CI's CPU but not on every machine).
 "$arena" train threads.json --out b5 --db b.db --quiet --until-step 1 > /dev/null
-for f in b1/checkpoints/step-00000001/model/model-*.safetensors; do
-  cmp -s "$f" "b5/checkpoints/step-00000001/model/$(basename "$f")" || fail "2 threads gave other weights: $f"
+for c in decisions response_tokens; do
+  a=$(col b1/metrics.csv 1 $c)
+  [[ -n $a && "$a" == "$(col b5/metrics.csv 1 $c)" ]] || fail "2 threads changed the rollouts ($c)"
 done
-echo "ok: resume and 2 threads are exact, micro-batches and packed rows agree (turns per row $(col b1/metrics.csv 1 turns_per_row))"
+python3 -c "import sys; a, b = float('$(col b1/metrics.csv 1 loss)'), float('$(col b5/metrics.csv 1 loss)'); sys.exit(0 if abs(a - b) <= 1e-5 * max(1, abs(a)) else 1)" ||
+  fail "2 threads changed the loss: $(col b1/metrics.csv 1 loss) vs $(col b5/metrics.csv 1 loss)"
+echo "ok: resume is exact, 2 threads agree (rollouts; loss to rounding), micro-batches and packed rows agree (turns per row $(col b1/metrics.csv 1 turns_per_row))"
 
 expect_error() {  # expect_error PATTERN JSON
   echo "$2" > bad.json
