@@ -1,0 +1,379 @@
+// CUDA implementation of distinct_value_mean (kernels/kernels.h), the distinct-value step of MARS code mode: exact
+// deduplication by hashing (or by sorting every value), a sort of the distinct values, tolerance clusters by pointer
+// jumping, and per-key moments of the clusters' first members. No torch headers here.
+#include <cub/device/device_radix_sort.cuh>
+#include <cub/device/device_select.cuh>
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/device_common.cuh"
+#include "kernels/kernels.h"
+#include "kernels/keyed_reduce.cuh"
+
+namespace arena::kernels {
+namespace {
+
+using namespace detail;
+
+// ---- distinct values --------------------------------------------------------------------------------------------
+
+// Doubles as unsigned integers in the same order (finite values; −0 sorts just below +0).
+__device__ inline unsigned long long orderable(double d) {
+  const unsigned long long u = __double_as_longlong(d);
+  return (u >> 63) ? ~u : (u | (1ull << 63));
+}
+__device__ inline double from_orderable(unsigned long long u) {
+  return __longlong_as_double((u >> 63) ? (u & ~(1ull << 63)) : ~u);
+}
+
+__global__ void distinct_fill_kernel(const double* x, const std::int32_t* key, std::int64_t n, int num_keys,
+                                     bool has_extra, double extra, unsigned long long* bits, int* keys) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i < n) {
+    bits[i] = orderable(x[i]);
+    keys[i] = key[i];
+  } else if (has_extra && i < n + num_keys) {
+    bits[i] = orderable(extra);
+    keys[i] = static_cast<int>(i - n);
+  }
+}
+
+// After sorting by (key, value): flag the first of each run of equal (key, value) and decode the values.
+__global__ void distinct_flag_kernel(const unsigned long long* bits, const int* keys, std::int64_t m, double* values,
+                                     char* flags) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= m) return;
+  const double v = from_orderable(bits[i]);
+  values[i] = v;
+  flags[i] = i == 0 || keys[i] != keys[i - 1] || v != from_orderable(bits[i - 1]);
+}
+
+// next[i]: the first later value of the same key that cannot join a cluster whose smallest member is value i (the
+// next cluster's first member if i is one), or i itself when there is none. start[i]: i is its key's smallest value.
+__global__ void distinct_next_kernel(const double* u, const int* uk, const int* count, double tol, int* next,
+                                     char* start) {
+  const int m = *count;
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= m) return;
+  const int k = uk[i];
+  int lo = i + 1, hi = m;  // end of key k's run
+  while (lo < hi) {
+    const int mid = (lo + hi) / 2;
+    if (uk[mid] <= k) lo = mid + 1;
+    else hi = mid;
+  }
+  const int end = lo;
+  const double limit = tol * fmax(1.0, fabs(u[i]));
+  lo = i + 1;
+  hi = end;
+  while (lo < hi) {
+    const int mid = (lo + hi) / 2;
+    if (u[mid] - u[i] > limit) hi = mid;
+    else lo = mid + 1;
+  }
+  next[i] = lo < end ? lo : i;
+  start[i] = i == 0 || uk[i - 1] != k;
+}
+
+// One pointer-jumping round: the marked set grows by the nodes 2^r steps further along each chain.
+__global__ void distinct_copy_kernel(const int* next, const char* mark, const int* count, int* next2, char* mark2) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= *count) return;
+  next2[i] = next[next[i]];
+  mark2[i] = mark[i];
+}
+__global__ void distinct_mark_kernel(const int* next, const char* mark, const int* count, char* mark2) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= *count) return;
+  if (mark[i]) mark2[next[i]] = 1;  // every writer writes the same byte value
+}
+__global__ void distinct_weight_kernel(const char* mark, const int* count, double* w) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= *count) return;
+  w[i] = mark[i] ? 1.0 : 0.0;
+}
+// The same clustering for at most kSmallDistinct values in one block: next links, every pointer-jumping round in
+// shared memory, and the weights (1 for each cluster's first member), without a launch per round.
+constexpr int kSmallDistinct = 4096;
+constexpr int kClusterThreads = 1024;
+__global__ void __launch_bounds__(kClusterThreads)
+    distinct_cluster_small_kernel(const double* u, const int* uk, const int* count, double tol, double* w) {
+  __shared__ int next_s[2][kSmallDistinct];
+  __shared__ char mark_s[2][kSmallDistinct];
+  const int m = *count;
+  for (int i = threadIdx.x; i < m; i += kClusterThreads) {
+    const int k = uk[i];
+    int lo = i + 1, hi = m;  // end of key k's run
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      if (uk[mid] <= k) lo = mid + 1;
+      else hi = mid;
+    }
+    const int end = lo;
+    const double limit = tol * fmax(1.0, fabs(u[i]));
+    lo = i + 1;
+    hi = end;
+    while (lo < hi) {
+      const int mid = (lo + hi) / 2;
+      if (u[mid] - u[i] > limit) hi = mid;
+      else lo = mid + 1;
+    }
+    next_s[0][i] = lo < end ? lo : i;
+    mark_s[0][i] = i == 0 || uk[i - 1] != k;
+  }
+  __syncthreads();
+  int cur = 0;
+  for (int reach = 1; reach < m; reach *= 2, cur ^= 1) {
+    const int* next = next_s[cur];
+    const char* mark = mark_s[cur];
+    for (int i = threadIdx.x; i < m; i += kClusterThreads) {
+      next_s[cur ^ 1][i] = next[next[i]];
+      mark_s[cur ^ 1][i] = mark[i];
+    }
+    __syncthreads();
+    for (int i = threadIdx.x; i < m; i += kClusterThreads)
+      if (mark[i]) mark_s[cur ^ 1][next[i]] = 1;
+    __syncthreads();
+  }
+  for (int i = threadIdx.x; i < m; i += kClusterThreads) w[i] = mark_s[cur][i] ? 1.0 : 0.0;
+}
+
+__global__ void distinct_finish_kernel(const double* moments, int num_keys, double* out) {
+  const int k = blockIdx.x * blockDim.x + threadIdx.x;
+  if (k >= num_keys) return;
+  const double count = moments[4 * k], W = moments[4 * k + 1], mean = moments[4 * k + 2], M2 = moments[4 * k + 3];
+  out[3 * k] = count;
+  out[3 * k + 1] = mean;
+  out[3 * k + 2] = count > 1 && W - 1 > 0 ? sqrt(M2 / (W - 1)) : 0.0;
+}
+
+// Exact deduplication by hashing, before the sort: one open-addressing table of kHashCap(m) slots per key holding the
+// values' orderable bits (linear probing, compare-and-swap from empty). A slot only ever changes from empty to a value,
+// so a stale read of an empty slot is corrected by the compare-and-swap. Zeros are inserted as +0 (−0 == +0 is one
+// distinct value) and a per-key flag remembers a −0, which represents the class after sorting as in the sort path.
+// A key whose distinct values pass half its slots, or a NaN, sets `overflow` and the caller sorts everything instead.
+constexpr unsigned long long kEmptySlot = ~0ull;
+constexpr int kMaxHashLog = 18;         // slots per key at most
+constexpr int kMaxHashSlotsLog = 22;    // slots over all keys at most (32 MiB)
+constexpr int kMaxProbes = 64;          // a longer probe sequence falls back to sorting
+// log2 of the slots per key for m values (at least twice m, within the caps), or 0: no hashing (too many keys).
+inline int hash_log(std::int64_t m, int num_keys) {
+  int log = 10;
+  while (log < kMaxHashLog && (1ll << log) < 2 * m) ++log;
+  while (log > 10 && (static_cast<std::int64_t>(num_keys) << log) > (1ll << kMaxHashSlotsLog)) --log;
+  return (static_cast<std::int64_t>(num_keys) << log) > (1ll << kMaxHashSlotsLog) ? 0 : log;
+}
+
+__global__ void distinct_insert_kernel(const double* x, const std::int32_t* key, std::int64_t n, std::int64_t m,
+                                       double extra, int log_cap, unsigned long long* table, int* key_count,
+                                       int* negative_zero, int* overflow) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= m || *static_cast<volatile int*>(overflow)) return;
+  double v = i < n ? x[i] : extra;
+  const int k = i < n ? key[i] : static_cast<int>(i - n);
+  if (v == 0) {
+    if (signbit(v) && !negative_zero[k]) negative_zero[k] = 1;
+    v = 0.0;
+  }
+  const unsigned long long bits = orderable(v);
+  if (bits == kEmptySlot || isnan(v)) {
+    *overflow = 1;
+    return;
+  }
+  const unsigned long long cap = 1ull << log_cap;
+  unsigned long long* slots = table + static_cast<std::size_t>(k) * cap;
+  unsigned long long h = (bits * 0x9E3779B97F4A7C15ull) >> (64 - log_cap);
+  for (int probe = 0; probe < kMaxProbes; ++probe, h = (h + 1) & (cap - 1)) {
+    const unsigned long long cur = slots[h];
+    if (cur == bits) return;
+    if (cur != kEmptySlot) continue;
+    const unsigned long long prev = atomicCAS(slots + h, kEmptySlot, bits);
+    if (prev == kEmptySlot) {
+      if (atomicAdd(key_count + k, 1) + 1 > static_cast<int>(cap / 2)) *overflow = 1;
+      return;
+    }
+    if (prev == bits) return;
+  }
+  *overflow = 1;
+}
+
+// The occupied slots, in any order (they are sorted next): orderable bits and key; +0 becomes −0 where the key saw one.
+__global__ void distinct_compact_kernel(const unsigned long long* table, int num_keys, int log_cap,
+                                        const int* negative_zero, unsigned long long* bits, int* keys, int* count) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (i >= (static_cast<std::int64_t>(num_keys) << log_cap)) return;
+  const unsigned long long b = table[i];
+  if (b == kEmptySlot) return;
+  const int k = static_cast<int>(i >> log_cap);
+  const int at = atomicAdd(count, 1);
+  bits[at] = b == orderable(0.0) && negative_zero[k] ? orderable(-0.0) : b;
+  keys[at] = k;
+}
+
+// Sorted distinct (key, value) pairs → the values and keys the clustering step reads.
+__global__ void distinct_decode_kernel(const unsigned long long* bits, const int* keys, const int* count, double* u,
+                                       int* uk) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= *count) return;
+  u[i] = from_orderable(bits[i]);
+  uk[i] = keys[i];
+}
+
+struct DistinctScratch {
+  unsigned long long *bits_a, *bits_b;
+  int *keys_a, *keys_b, *uk, *next_a, *next_b, *count;
+  double *values, *u, *w, *moments;
+  char *flags, *mark_a, *mark_b;
+  unsigned long long* table;
+  int* hash_state;
+  int log_cap;
+  void* temp;
+  std::size_t temp_bytes, keyed_bytes, total;
+  char* keyed;
+  DistinctScratch(void* base, std::int64_t n, int num_keys) {
+    const std::int64_t m = n + num_keys;
+    Carver c{static_cast<char*>(base)};
+    bits_a = c.take<unsigned long long>(m);
+    bits_b = c.take<unsigned long long>(m);
+    keys_a = c.take<int>(m);
+    keys_b = c.take<int>(m);
+    uk = c.take<int>(m);
+    next_a = c.take<int>(m);
+    next_b = c.take<int>(m);
+    count = c.take<int>(1);
+    values = c.take<double>(m);
+    u = c.take<double>(m);
+    w = c.take<double>(m);
+    moments = c.take<double>(4 * static_cast<std::size_t>(num_keys));
+    flags = c.take<char>(m);
+    mark_a = c.take<char>(m);
+    mark_b = c.take<char>(m);
+    log_cap = hash_log(m, num_keys);
+    table = c.take<unsigned long long>(log_cap ? static_cast<std::size_t>(num_keys) << log_cap : 0);
+    hash_state = c.take<int>(2 * static_cast<std::size_t>(num_keys) + 1);  // key counts, −0 flags, overflow
+    std::size_t a = 0, b = 0, d = 0;
+    const int mi = static_cast<int>(m);
+    check(cub::DeviceRadixSort::SortPairs(nullptr, a, static_cast<const unsigned long long*>(nullptr),
+                                          static_cast<unsigned long long*>(nullptr), static_cast<const int*>(nullptr),
+                                          static_cast<int*>(nullptr), mi),
+          "distinct sort size");
+    check(cub::DeviceRadixSort::SortPairs(nullptr, b, static_cast<const int*>(nullptr), static_cast<int*>(nullptr),
+                                          static_cast<const unsigned long long*>(nullptr),
+                                          static_cast<unsigned long long*>(nullptr), mi, 0, key_bits(num_keys)),
+          "distinct sort size");
+    check(cub::DeviceSelect::Flagged(nullptr, d, static_cast<const double*>(nullptr), static_cast<const char*>(nullptr),
+                                     static_cast<double*>(nullptr), static_cast<int*>(nullptr), mi),
+          "distinct select size");
+    std::size_t e = 0, f = 0;
+    check(cub::DeviceSelect::Flagged(nullptr, e, static_cast<const unsigned long long*>(nullptr),
+                                     static_cast<const char*>(nullptr), static_cast<unsigned long long*>(nullptr),
+                                     static_cast<int*>(nullptr), mi),
+          "distinct select size");
+    check(cub::DeviceSelect::Flagged(nullptr, f, static_cast<const int*>(nullptr), static_cast<const char*>(nullptr),
+                                     static_cast<int*>(nullptr), static_cast<int*>(nullptr), mi),
+          "distinct select size");
+    temp_bytes = std::max({a, b, d, e, f});
+    temp = c.take<char>(temp_bytes);
+    keyed_bytes = keyed_reduce_scratch(m, num_keys);
+    keyed = c.take<char>(keyed_bytes);
+    total = c.used;
+  }
+};
+
+// Cluster weights for many distinct values: the next links, then one launch pair per pointer-jumping round.
+void cluster_weights(const DistinctScratch& sc, int unique, double tolerance, cudaStream_t s) {
+  const unsigned grid = blocks_for(unique);
+  distinct_next_kernel<<<grid, kThreads, 0, s>>>(sc.u, sc.uk, sc.count, tolerance, sc.next_a, sc.mark_a);
+  int* next = sc.next_a;
+  int* next2 = sc.next_b;
+  char* mark = sc.mark_a;
+  char* mark2 = sc.mark_b;
+  for (int reach = 1; reach < unique; reach *= 2) {  // after a round, chains are marked to 2·reach nodes
+    distinct_copy_kernel<<<grid, kThreads, 0, s>>>(next, mark, sc.count, next2, mark2);
+    distinct_mark_kernel<<<grid, kThreads, 0, s>>>(next, mark, sc.count, mark2);
+    std::swap(next, next2);
+    std::swap(mark, mark2);
+  }
+  distinct_weight_kernel<<<grid, kThreads, 0, s>>>(mark, sc.count, sc.w);
+}
+
+}  // namespace
+
+std::size_t distinct_value_mean_scratch(std::int64_t n, int num_keys) {
+  return DistinctScratch(nullptr, n, std::max(num_keys, 1)).total;
+}
+
+void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t n, int num_keys, double tolerance,
+                         bool has_extra, double extra, double* out, void* scratch, void* stream) {
+  if (num_keys <= 0) return;
+  auto s = as_stream(stream);
+  const std::int64_t m = n + (has_extra ? num_keys : 0);
+  if (m == 0) {
+    check(cudaMemsetAsync(out, 0, sizeof(double) * 3 * num_keys, s), "distinct_value_mean");
+    return;
+  }
+  if (n + num_keys > 0x7fffffff) throw std::runtime_error("distinct_value_mean: more than 2^31 - 1 values");
+  DistinctScratch sc(scratch, n, num_keys);
+  const int mi = static_cast<int>(m);
+  // Exact distinct values by hashing, then a sort of only those; when a key has too many of them (or a value is NaN,
+  // or there are too many keys for the table), sort all m values and deduplicate the sorted runs instead.
+  int host_state[2] = {0, 1};  // unique, overflow
+  if (sc.log_cap) {
+    const std::size_t slots = static_cast<std::size_t>(num_keys) << sc.log_cap;
+    int* key_count = sc.hash_state;
+    int* negative_zero = key_count + num_keys;
+    int* overflow = negative_zero + num_keys;
+    check(cudaMemsetAsync(sc.table, 0xff, slots * sizeof(unsigned long long), s), "distinct table");
+    check(cudaMemsetAsync(sc.hash_state, 0, (2 * static_cast<std::size_t>(num_keys) + 1) * sizeof(int), s),
+          "distinct table");
+    check(cudaMemsetAsync(sc.count, 0, sizeof(int), s), "distinct table");
+    distinct_insert_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, m, extra, sc.log_cap, sc.table, key_count,
+                                                             negative_zero, overflow);
+    distinct_compact_kernel<<<blocks_for(static_cast<std::int64_t>(slots)), kThreads, 0, s>>>(
+        sc.table, num_keys, sc.log_cap, negative_zero, sc.bits_a, sc.keys_a, sc.count);
+    check(cudaMemcpyAsync(&host_state[0], sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+    check(cudaMemcpyAsync(&host_state[1], overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+    check(cudaStreamSynchronize(s), "distinct count");
+  }
+  int unique = host_state[0];
+  std::size_t bytes = sc.temp_bytes;
+  if (!host_state[1]) {
+    // Sort the distinct pairs by value, then stably by key: (key, value) order.
+    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, unique, 0, 64, s),
+          "distinct sort");
+    bytes = sc.temp_bytes;
+    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, unique, 0,
+                                          key_bits(num_keys), s),
+          "distinct sort");
+    distinct_decode_kernel<<<blocks_for(std::max(unique, 1)), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, sc.count, sc.u,
+                                                                               sc.uk);
+  } else {
+    distinct_fill_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, num_keys, has_extra, extra, sc.bits_a,
+                                                            sc.keys_a);
+    // Sort by value, then stably by key: (key, value) order.
+    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, mi, 0, 64, s),
+          "distinct sort");
+    bytes = sc.temp_bytes;
+    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, mi, 0,
+                                          key_bits(num_keys), s),
+          "distinct sort");
+    distinct_flag_kernel<<<blocks_for(m), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, m, sc.values, sc.flags);
+    bytes = sc.temp_bytes;
+    check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.values, sc.flags, sc.u, sc.count, mi, s), "distinct select");
+    bytes = sc.temp_bytes;
+    check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.keys_a, sc.flags, sc.uk, sc.count, mi, s), "distinct select");
+    check(cudaMemcpyAsync(&unique, sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+    check(cudaStreamSynchronize(s), "distinct count");
+  }
+  if (unique <= kSmallDistinct) {
+    distinct_cluster_small_kernel<<<1, kClusterThreads, 0, s>>>(sc.u, sc.uk, sc.count, tolerance, sc.w);
+  } else {
+    cluster_weights(sc, unique, tolerance, s);
+  }
+  keyed_reduce(ElementLoader{sc.u, sc.w, sc.uk}, unique, num_keys, sc.moments, sc.keyed, s);
+  distinct_finish_kernel<<<blocks_for(num_keys), kThreads, 0, s>>>(sc.moments, num_keys, out);
+  check(cudaGetLastError(), "distinct_value_mean");
+}
+
+}  // namespace arena::kernels
