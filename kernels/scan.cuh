@@ -96,8 +96,10 @@ __global__ void __launch_bounds__(kScanThreads) scan_kernel(ScanArgs a) {
   const bool staged = row1 - row0 <= kScanRows;
   const double scale = a.scale ? *a.scale : 1.0;
   if (staged) {
-    if (a.pool_moments) stage_rows<kScanThreads>(stage, row0, row1, [&](std::int64_t i) { return scan_input(a, scale, i); });
-    else stage_rows_async<kScanThreads>(stage, row0, row1, a.reward);
+    if (a.pool_moments)
+      stage_rows<kScanThreads>(stage, row0, row1, [&](std::int64_t i) { return scan_input(a, scale, i); });
+    else
+      stage_rows_async<kScanThreads>(stage, row0, row1, a.reward);
   }
   __syncthreads();
   const std::int64_t s = first + threadIdx.x;
