@@ -58,14 +58,25 @@ __global__ void keyed_chunks_kernel(L load, std::int64_t n, std::int64_t chunk, 
   }
 }
 
-// The estimators' z-score rule for a key's moments (zscore_entry below).
+// The estimators' z-score rule for a key's moments (zscore_entry).
 struct ZscoreRule {
   int ddof = 1;
   double eps = 1e-6;
   int eps_mode = 0;
   int singleton = 1;
 };
-__device__ inline void zscore_entry(const double* m, int ddof, double eps, int eps_mode, int singleton, double* ab);
+
+// Per key, z = (x − a)·b reproduces the CPU's zscore (trainer/estimators/primitives.cc) exactly: the scale is
+// computed once per key with the operations the CPU uses per element. Writes ab[0] = a, ab[1] = b from m = {count, W,
+// mean, M2}.
+__device__ inline void zscore_entry(const double* m, int ddof, double eps, int eps_mode, int singleton, double* ab) {
+  const double count = m[0], W = m[1], mean = m[2], M2 = m[3];
+  double a = 0, b = 0;
+  if (count == 1) b = singleton == 1 ? 0.0 : inverse_scale(1.0, eps, eps_mode);
+  else if (count > 1 && M2 != 0 && W - ddof > 0) a = mean, b = inverse_scale(M2 / (W - ddof), eps, eps_mode);
+  ab[0] = a;
+  ab[1] = b;
+}
 
 // One block of kCombineThreads per key merges its chunks' partials in a fixed tree and writes {count, W, mean, M2};
 // with `ab`, also the key's z-score table entry (zscore_entry) under `rule`. A wide block keeps the chain of
@@ -212,18 +223,7 @@ void keyed_reduce(const L& load, std::int64_t n, int num_keys, double* moments, 
   check(cudaGetLastError(), "keyed_reduce");
 }
 
-// Per key, z = (x − a)·b reproduces the CPU's zscore (trainer/estimators/primitives.cc) exactly: the scale is
-// computed once per key with the operations the CPU uses per element. Writes ab[0] = a, ab[1] = b from m = {count, W,
-// mean, M2}.
-__device__ inline void zscore_entry(const double* m, int ddof, double eps, int eps_mode, int singleton, double* ab) {
-  const double count = m[0], W = m[1], mean = m[2], M2 = m[3];
-  double a = 0, b = 0;
-  if (count == 1) b = singleton == 1 ? 0.0 : inverse_scale(1.0, eps, eps_mode);
-  else if (count > 1 && M2 != 0 && W - ddof > 0) a = mean, b = inverse_scale(M2 / (W - ddof), eps, eps_mode);
-  ab[0] = a;
-  ab[1] = b;
-}
-
+// ab[2k], ab[2k + 1] for every key k (zscore_entry).
 static __global__ void zscore_table_kernel(const double* moments, int num_keys, int ddof, double eps, int eps_mode,
                                            int singleton, double* ab) {
   const int k = blockIdx.x * blockDim.x + threadIdx.x;
