@@ -148,11 +148,12 @@ __global__ void distinct_finish_kernel(const double* moments, int num_keys, doub
   out[3 * k + 2] = count > 1 && W - 1 > 0 ? sqrt(M2 / (W - 1)) : 0.0;
 }
 
-// Exact deduplication by hashing, before the sort: one open-addressing table of kHashCap(m) slots per key holding the
-// values' orderable bits (linear probing, compare-and-swap from empty). A slot only ever changes from empty to a value,
-// so a stale read of an empty slot is corrected by the compare-and-swap. Zeros are inserted as +0 (−0 == +0 is one
-// distinct value) and a per-key flag remembers a −0, which represents the class after sorting as in the sort path.
-// A key whose distinct values pass half its slots, or a NaN, sets `overflow` and the caller sorts everything instead.
+// Exact deduplication by hashing, before the sort: one open-addressing table of 2^hash_log(m, keys) slots per key
+// holding the values' orderable bits (linear probing, compare-and-swap from empty). A slot only ever changes from
+// empty to a value, so a stale read of an empty slot is corrected by the compare-and-swap. Zeros are inserted as +0
+// (−0 == +0 is one distinct value) and a per-key flag remembers a −0, which represents the class after sorting as in
+// the sort path. A key whose distinct values pass half its slots, or a NaN, sets `overflow` and the caller sorts
+// everything instead.
 constexpr unsigned long long kEmptySlot = ~0ull;
 constexpr int kMaxHashLog = 18;         // slots per key at most
 constexpr int kMaxHashSlotsLog = 22;    // slots over all keys at most (32 MiB)
@@ -198,7 +199,7 @@ __global__ void distinct_insert_kernel(const double* x, const std::int32_t* key,
   *overflow = 1;
 }
 
-// The occupied slots, in any order (they are sorted next): orderable bits and key; +0 becomes −0 where the key saw one.
+// The occupied slots in any order (they are sorted next): orderable bits and key; +0 becomes −0 where the key saw one.
 __global__ void distinct_compact_kernel(const unsigned long long* table, int num_keys, int log_cap,
                                         const int* negative_zero, unsigned long long* bits, int* keys, int* count) {
   const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
