@@ -338,29 +338,26 @@ void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t 
     check(cudaStreamSynchronize(s), "distinct count");
   }
   int unique = host_state[0];
-  std::size_t bytes = sc.temp_bytes;
-  if (!host_state[1]) {
-    // Sort the distinct pairs by value, then stably by key: (key, value) order.
-    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, unique, 0, 64, s),
+  // (bits_a, keys_a)[0, count) sorted by value, then stably by key: (key, value) order, back in bits_a and keys_a.
+  auto sort_pairs = [&](int count) {
+    std::size_t bytes = sc.temp_bytes;
+    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, count, 0, 64, s),
           "distinct sort");
     bytes = sc.temp_bytes;
-    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, unique, 0,
+    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, count, 0,
                                           key_bits(num_keys), s),
           "distinct sort");
+  };
+  if (!host_state[1]) {
+    sort_pairs(unique);
     distinct_decode_kernel<<<blocks_for(std::max(unique, 1)), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, sc.count, sc.u,
                                                                                sc.uk);
   } else {
     distinct_fill_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, num_keys, has_extra, extra, sc.bits_a,
                                                             sc.keys_a);
-    // Sort by value, then stably by key: (key, value) order.
-    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, mi, 0, 64, s),
-          "distinct sort");
-    bytes = sc.temp_bytes;
-    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, mi, 0,
-                                          key_bits(num_keys), s),
-          "distinct sort");
+    sort_pairs(mi);
     distinct_flag_kernel<<<blocks_for(m), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, m, sc.values, sc.flags);
-    bytes = sc.temp_bytes;
+    std::size_t bytes = sc.temp_bytes;
     check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.values, sc.flags, sc.u, sc.count, mi, s), "distinct select");
     bytes = sc.temp_bytes;
     check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.keys_a, sc.flags, sc.uk, sc.count, mi, s), "distinct select");
