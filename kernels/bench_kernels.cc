@@ -167,9 +167,10 @@ int run_kernel_bench(int repeats) {
       const double bytes = n * (8 + 8 + 16) + S * (8 + 4 + 8 + 4);
       row("mars paper", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
-    {  // MARS code mode: pool means (reads reward + pool), reward scale (the same), scan (the same, writes returns),
-       // distinct values (reads returns + seat into a hash table; only the distinct values are sorted), centring
-       // (reads returns + seat, writes), whitening (reads twice, writes).
+    {  // MARS code mode: pool means (reads reward + pool; the reward scale follows from them), scan (reads the same,
+       // writes returns), distinct values (reads returns + seat into a hash table; only the distinct values are
+       // sorted), whitening of the centred returns (reads returns + seat for the moments, again for the output, writes
+       // advantages).
       CodeOptions o;
       o.unique_tolerance = 0;  // exact distinct values, as torch.unique takes them
       PaperResult r;
@@ -178,7 +179,7 @@ int run_kernel_bench(int repeats) {
           repeats);
       torch::Tensor adv;
       const double t = time_ms([&] { adv = torch_code(b, o.eps); }, slow);
-      const double bytes = n * (12 + 12 + 12 + 8 + 12 + 12 + 8 + 8 + 8 + 8) + S * 16;
+      const double bytes = n * (12 + 12 + 8 + 12 + 12 + 12 + 8) + S * 16;
       row("mars code", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
     {  // GRPO over trajectory scores: reads rewards and one group id per trajectory, reduces, writes returns and

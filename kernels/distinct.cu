@@ -93,6 +93,10 @@ __global__ void distinct_weight_kernel(const char* mark, const int* count, doubl
   if (i >= *count) return;
   w[i] = mark[i] ? 1.0 : 0.0;
 }
+__global__ void distinct_unit_weight_kernel(const int* count, double* w) {
+  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < *count) w[i] = 1.0;
+}
 // The same clustering for at most kSmallDistinct values in one block: next links, every pointer-jumping round in
 // shared memory, and the weights (1 for each cluster's first member), without a launch per round.
 constexpr int kSmallDistinct = 4096;
@@ -166,37 +170,76 @@ inline int hash_log(std::int64_t m, int num_keys) {
   return (static_cast<std::int64_t>(num_keys) << log) > (1ll << kMaxHashSlotsLog) ? 0 : log;
 }
 
+// Inserts one value's bits into its key's slots from slot h on, the slot's content `cur` already read; false when
+// the table must be given up (a probe sequence too long, or the key's slots past half full).
+__device__ inline bool distinct_insert_from(unsigned long long* slots, int log_cap, unsigned long long bits,
+                                            unsigned long long h, unsigned long long cur, int* key_count) {
+  const unsigned long long cap = 1ull << log_cap;
+  for (int probe = 0; probe < kMaxProbes; ++probe) {
+    if (cur == bits) return true;
+    if (cur == kEmptySlot) {
+      const unsigned long long prev = atomicCAS(slots + h, kEmptySlot, bits);
+      if (prev == kEmptySlot) return atomicAdd(key_count, 1) + 1 <= static_cast<int>(cap / 2);
+      if (prev == bits) return true;
+    }
+    h = (h + 1) & (cap - 1);
+    cur = slots[h];
+  }
+  return false;
+}
+
+// kInsertBatch values per thread: their loads, then their home slots' reads, each batch in flight at once (one
+// value per thread left the kernel bound by the latency of those dependent reads).
+constexpr int kInsertBatch = 4;
 __global__ void distinct_insert_kernel(const double* x, const std::int32_t* key, std::int64_t n, std::int64_t m,
                                        double extra, int log_cap, unsigned long long* table, int* key_count,
                                        int* negative_zero, int* overflow) {
-  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  if (i >= m || *static_cast<volatile int*>(overflow)) return;
-  double v = i < n ? x[i] : extra;
-  const int k = i < n ? key[i] : static_cast<int>(i - n);
-  if (v == 0) {
-    if (signbit(v) && !negative_zero[k]) negative_zero[k] = 1;
-    v = 0.0;
+  const std::int64_t base = blockIdx.x * static_cast<std::int64_t>(kThreads) * kInsertBatch + threadIdx.x;
+  double v[kInsertBatch];
+  int k[kInsertBatch];
+#pragma unroll
+  for (int j = 0; j < kInsertBatch; ++j) {
+    const std::int64_t i = base + j * kThreads;
+    k[j] = -1;
+    v[j] = 0;
+    if (i < m) {
+      v[j] = i < n ? x[i] : extra;
+      k[j] = i < n ? key[i] : static_cast<int>(i - n);
+    }
   }
-  const unsigned long long bits = orderable(v);
-  if (bits == kEmptySlot || isnan(v)) {
+  // Whether the table was given up, read once per block: every thread reading the one word kept a single L2 slice
+  // busy for the whole kernel.
+  __shared__ int given_up;
+  if (threadIdx.x == 0) given_up = *static_cast<volatile int*>(overflow);
+  __syncthreads();
+  if (given_up) return;
+  unsigned long long bits[kInsertBatch], h[kInsertBatch], cur[kInsertBatch];
+  bool bad = false;
+#pragma unroll
+  for (int j = 0; j < kInsertBatch; ++j) {
+    if (k[j] < 0) continue;
+    if (v[j] == 0) {
+      if (signbit(v[j]) && !negative_zero[k[j]]) negative_zero[k[j]] = 1;
+      v[j] = 0.0;
+    }
+    bits[j] = orderable(v[j]);
+    bad |= bits[j] == kEmptySlot || isnan(v[j]);
+    h[j] = (bits[j] * 0x9E3779B97F4A7C15ull) >> (64 - log_cap);
+    cur[j] = table[(static_cast<std::size_t>(k[j]) << log_cap) + h[j]];
+  }
+  if (bad) {
     *overflow = 1;
     return;
   }
-  const unsigned long long cap = 1ull << log_cap;
-  unsigned long long* slots = table + static_cast<std::size_t>(k) * cap;
-  unsigned long long h = (bits * 0x9E3779B97F4A7C15ull) >> (64 - log_cap);
-  for (int probe = 0; probe < kMaxProbes; ++probe, h = (h + 1) & (cap - 1)) {
-    const unsigned long long cur = slots[h];
-    if (cur == bits) return;
-    if (cur != kEmptySlot) continue;
-    const unsigned long long prev = atomicCAS(slots + h, kEmptySlot, bits);
-    if (prev == kEmptySlot) {
-      if (atomicAdd(key_count + k, 1) + 1 > static_cast<int>(cap / 2)) *overflow = 1;
+#pragma unroll
+  for (int j = 0; j < kInsertBatch; ++j) {
+    if (k[j] < 0 || cur[j] == bits[j]) continue;
+    unsigned long long* slots = table + (static_cast<std::size_t>(k[j]) << log_cap);
+    if (!distinct_insert_from(slots, log_cap, bits[j], h[j], cur[j], key_count + k[j])) {
+      *overflow = 1;
       return;
     }
-    if (prev == bits) return;
   }
-  *overflow = 1;
 }
 
 // The occupied slots in any order (they are sorted next): orderable bits and key; +0 becomes −0 where the key saw one.
@@ -329,8 +372,8 @@ void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t 
     check(cudaMemsetAsync(sc.hash_state, 0, (2 * static_cast<std::size_t>(num_keys) + 1) * sizeof(int), s),
           "distinct table");
     check(cudaMemsetAsync(sc.count, 0, sizeof(int), s), "distinct table");
-    distinct_insert_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, m, extra, sc.log_cap, sc.table, key_count,
-                                                             negative_zero, overflow);
+    distinct_insert_kernel<<<blocks_for(m, kThreads * kInsertBatch), kThreads, 0, s>>>(
+        x, key, n, m, extra, sc.log_cap, sc.table, key_count, negative_zero, overflow);
     distinct_compact_kernel<<<blocks_for(static_cast<std::int64_t>(slots)), kThreads, 0, s>>>(
         sc.table, num_keys, sc.log_cap, negative_zero, sc.bits_a, sc.keys_a, sc.count);
     check(cudaMemcpyAsync(&host_state[0], sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
@@ -364,7 +407,9 @@ void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t 
     check(cudaMemcpyAsync(&unique, sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
     check(cudaStreamSynchronize(s), "distinct count");
   }
-  if (unique <= kSmallDistinct) {
+  if (!(tolerance > 0)) {  // exact distinct values: each is its own cluster
+    distinct_unit_weight_kernel<<<blocks_for(std::max(unique, 1)), kThreads, 0, s>>>(sc.count, sc.w);
+  } else if (unique <= kSmallDistinct) {
     distinct_cluster_small_kernel<<<1, kClusterThreads, 0, s>>>(sc.u, sc.uk, sc.count, tolerance, sc.w);
   } else {
     cluster_weights(sc, unique, tolerance, s);

@@ -180,12 +180,51 @@ __global__ void reward_scale_kernel(const double* partial, std::int64_t chunks, 
   if (threadIdx.x == 0) *scale = whiten && st[0] > 1 ? 1.0 / sqrt(sq[0] / (st[0] - 1.0) + eps) : 1.0;
 }
 
-__global__ void centre_returns_kernel(const double* returns, const std::int32_t* seat, std::int64_t n,
-                                      const double* distinct, double* out) {
-  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
-  if (i >= n) return;
-  const double* u = distinct + 3 * seat[i];
-  out[i] = u[0] == 1 || u[2] == 0 ? 0.0 : returns[i] - u[1];
+// The reward scale when every row has weight 1: tokens = n and Σ (r − pool mean)² = Σ over pools of M2, so the
+// pool moments give it without another pass over the rewards. One thread.
+__global__ void reward_scale_moments_kernel(const double* pool_moments, int num_pools, double tokens, bool whiten,
+                                            double eps, double* scale) {
+  double q = 0;
+  for (int k = 0; k < num_pools; ++k) q += pool_moments[4 * k + 3];
+  *scale = whiten && tokens > 1 ? 1.0 / sqrt(q / (tokens - 1.0) + eps) : 1.0;
+}
+
+// A row's return less the mean of its seat's distinct returns (0 when the seat has one distinct value or their
+// spread is 0), computed where it is read instead of stored: the whitening's moments and its affine pass both read
+// the returns and seats.
+struct CentredLoader {
+  const double* returns;
+  const std::int32_t* seat;
+  const double* distinct;  // 3 per seat: {count, mean, M2} of the distinct values
+  const double* w;
+  __device__ double value(std::int64_t i) const {
+    const double* u = distinct + 3 * seat[i];
+    return u[0] == 1 || u[2] == 0 ? 0.0 : returns[i] - u[1];
+  }
+  __device__ bool element(std::int64_t i, int& k, double& v, double& wi) const {
+    wi = w ? w[i] : 1.0;
+    k = 0;
+    v = value(i);
+    return wi > 0;
+  }
+};
+
+// out = (centred − ab[0])·ab[1], kBatch rows per thread with all their loads before their stores.
+constexpr int kAffineBatch = 4;
+__global__ void centred_affine_kernel(CentredLoader c, std::int64_t n, const double* ab, double* out) {
+  const std::int64_t base = blockIdx.x * static_cast<std::int64_t>(kThreads) * kAffineBatch + threadIdx.x;
+  double v[kAffineBatch];
+#pragma unroll
+  for (int j = 0; j < kAffineBatch; ++j) {
+    const std::int64_t i = base + j * kThreads;
+    v[j] = i < n ? c.value(i) : 0.0;
+  }
+  const double a = ab[0], b = ab[1];
+#pragma unroll
+  for (int j = 0; j < kAffineBatch; ++j) {
+    const std::int64_t i = base + j * kThreads;
+    if (i < n) out[i] = (v[j] - a) * b;
+  }
 }
 
 // ---- GRPO ---------------------------------------------------------------------------------------------------------
@@ -198,17 +237,20 @@ __global__ void trajectory_scores_kernel(const double* reward, const std::int64_
   __shared__ double stage[kStageRows + kStageRows / 32];
   const std::int64_t first = blockIdx.x * static_cast<std::int64_t>(blockDim.x);
   const std::int64_t last = min(trajectories, first + blockDim.x);
+  const std::int64_t s = first + threadIdx.x;
+  const bool mine = s < trajectories;
+  // The offsets in one round trip, the group read while the rows are staged (as in the trajectory scan).
   const std::int64_t row0 = offsets[first], row1 = offsets[last];
+  const std::int64_t lo = mine ? offsets[s] : 0, hi = mine ? offsets[s + 1] : 0;
+  const int g = hi > lo ? group[lo] : -1;
   const bool staged = row1 - row0 <= kStageRows;
   if (staged) stage_rows_async<kThreads>(stage, row0, row1, reward);
   __syncthreads();
-  const std::int64_t s = first + threadIdx.x;
-  if (s >= trajectories) return;
-  const std::int64_t lo = offsets[s], hi = offsets[s + 1];
+  if (!mine) return;
   double total = 0;
   for (std::int64_t t = lo; t < hi; ++t) total += staged ? stage[padded(t - row0)] : reward[t];
   score[s] = total;
-  key[s] = hi > lo ? group[lo] : -1;
+  key[s] = g;
 }
 
 // Pass 2: every row gets its trajectory's score and advantage (z = (score − a)·b with its group's (a, b)).
@@ -278,10 +320,11 @@ std::size_t mars_code_scratch(std::int64_t n, std::int64_t trajectories, int num
   c.take<double>(4 * std::max(num_pools, 1));
   c.take<double>(1);
   c.take<double>(3 * std::max(num_seats, 1));
-  c.take<double>(n);
+  c.take<double>(4);
+  c.take<double>(2);
   const std::size_t rest = std::max({keyed_reduce_scratch(n, num_pools),
                                      aligned(sizeof(double) * 2 * std::max<std::int64_t>(1, chunks_of(n))),
-                                     distinct_value_mean_scratch(n, num_seats), whitening_scratch(n)});
+                                     distinct_value_mean_scratch(n, num_seats), keyed_reduce_scratch(n, 1)});
   c.take<char>(rest);
   return c.used;
 }
@@ -295,14 +338,21 @@ void mars_code(const double* reward, const double* weight, const std::int64_t* o
   double* pool_moments = c.take<double>(4 * std::max(num_pools, 1));
   double* scale = c.take<double>(1);
   double* distinct = c.take<double>(3 * std::max(num_seats, 1));
-  double* centred = c.take<double>(n);
+  double* moments = c.take<double>(4);
+  double* ab = c.take<double>(2);
   char* rest = c.take<char>(0);
-  // 1. Per-pool mean reward (unweighted). 2. The reward scale.
+  // 1. Per-pool mean reward (unweighted). 2. The reward scale: from the pool moments, or with token weights from a
+  // pass over the rewards (only rows of positive weight count their squares).
   keyed_reduce(ElementLoader{reward, nullptr, pool}, n, num_pools, pool_moments, rest, s);
-  const auto chunks = static_cast<unsigned>(chunks_of(n));
-  auto* partial = reinterpret_cast<double*>(rest);
-  centred_sums_kernel<<<chunks, kThreads, 0, s>>>(reward, weight, pool, pool_moments, n, chunk_for(n), partial);
-  reward_scale_kernel<<<1, kThreads, 0, s>>>(partial, chunks, o.whiten_rewards, o.eps, scale);
+  if (weight) {
+    const auto chunks = static_cast<unsigned>(chunks_of(n));
+    auto* partial = reinterpret_cast<double*>(rest);
+    centred_sums_kernel<<<chunks, kThreads, 0, s>>>(reward, weight, pool, pool_moments, n, chunk_for(n), partial);
+    reward_scale_kernel<<<1, kThreads, 0, s>>>(partial, chunks, o.whiten_rewards, o.eps, scale);
+  } else {
+    reward_scale_moments_kernel<<<1, 1, 0, s>>>(pool_moments, num_pools, static_cast<double>(n), o.whiten_rewards,
+                                                o.eps, scale);
+  }
   check(cudaGetLastError(), "mars_code");
   // 3. Returns of the centred, rescaled rewards.
   ScanArgs a;
@@ -316,11 +366,14 @@ void mars_code(const double* reward, const double* weight, const std::int64_t* o
   a.turn_level = o.turn_level;
   a.returns = returns;
   launch_scan(a, s);
-  // 4. Subtract the mean of the seat's distinct returns (0 included). 5. Token-weighted whitening.
+  // 4. Subtract the mean of the seat's distinct returns (0 included). 5. Token-weighted whitening (ddof 1, ε inside
+  // the root) of the centred returns, which are recomputed from the returns where read rather than stored.
   distinct_value_mean(returns, seat, n, num_seats, o.unique_tolerance, true, 0.0, distinct, rest, stream);
-  centre_returns_kernel<<<blocks_for(n), kThreads, 0, s>>>(returns, seat, n, distinct, centred);
+  const CentredLoader centred{returns, seat, distinct, weight};
+  keyed_reduce(centred, n, 1, moments, rest, s);
+  whiten_table_kernel<<<1, 1, 0, s>>>(moments, 1, o.eps, 1, ab);
+  centred_affine_kernel<<<blocks_for(n, kThreads * kAffineBatch), kThreads, 0, s>>>(centred, n, ab, advantage);
   check(cudaGetLastError(), "mars_code");
-  whitening(centred, weight, n, 1, o.eps, 1, advantage, rest, stream);
 }
 
 std::size_t grpo_scratch(std::int64_t n, std::int64_t trajectories, int num_groups) {

@@ -1,13 +1,14 @@
 // Deterministic keyed Welford reduction on the GPU, shared by the .cu files.
 //
-// A loader describes n items: key(i) ∈ [0, num_keys) or −1 (skip), and add(acc, i) folds item i into an accumulator
-// (one element with acc_add, or a pre-aggregated summary with acc_merge). Up to kMaxKeys keys: one read of the data,
-// per-thread accumulators in registers (sized to the key count at compile time), merged in a fixed order per chunk
-// and then over chunks. More keys: a stable radix sort of (key, index) and one block per key merging its items in
+// A loader describes n items with keys in [0, num_keys): single weighted elements, or pre-aggregated summaries
+// (has_element below). Up to kMaxKeys keys: one read of the data, per-thread accumulators in registers (sized to the
+// key count at compile time), merged in a fixed order per chunk and then over chunks. More keys: a stable radix sort of (key, index) and one block per key merging its items in
 // index order. Either way no atomics, so a result is the same from run to run.
 #pragma once
 
 #include <cub/device/device_radix_sort.cuh>
+
+#include <type_traits>
 
 #include "kernels/device_common.cuh"
 
@@ -28,6 +29,35 @@ inline int key_bits(int num_keys) {
   int b = 1;
   while ((1ll << b) <= num_keys) ++b;  // keys 0..num_keys (num_keys itself marks skipped items)
   return b;
+}
+
+// Two kinds of loaders. An element loader has element(i, key, x, w) (false: skip the item) and is reduced with
+// division-free shifted sums (keyed_elements_kernel); a summary loader has key(i) and add(acc, i) (acc_merge of a
+// pre-aggregated summary) and is reduced with Chan merges (keyed_chunks_kernel). The sort path takes either.
+template <class L, class = void>
+struct has_element : std::false_type {};
+template <class L>
+struct has_element<L, std::void_t<decltype(&L::element)>> : std::true_type {};
+
+template <class L>
+__device__ inline int item_key(const L& load, std::int64_t i) {
+  if constexpr (has_element<L>::value) {
+    int k;
+    double x, w;
+    return load.element(i, k, x, w) ? k : -1;
+  } else {
+    return load.key(i);
+  }
+}
+template <class L>
+__device__ inline void item_add(const L& load, Acc& a, std::int64_t i) {
+  if constexpr (has_element<L>::value) {
+    int k;
+    double x, w;
+    if (load.element(i, k, x, w)) acc_add(a, x, w);
+  } else {
+    load.add(a, i);
+  }
 }
 
 template <int NK, class L>
@@ -56,6 +86,75 @@ __global__ void keyed_chunks_kernel(L load, std::int64_t n, std::int64_t chunk, 
     for (int w = 0; w < kThreads / 32; ++w) a = acc_merge(a, warp_acc[w][threadIdx.x]);
     partial[static_cast<std::int64_t>(blockIdx.x) * num_keys + threadIdx.x] = a;
   }
+}
+
+// The path for element loaders: per thread and key the count, Σw and the shifted sums Σw·d, Σw·d² with d = x − (the
+// thread's first value of the key), turned into {count, W, mean, M2} once at the end: no division per element (the
+// Welford update's division made the kernel compute-bound). Equal values give M2 = 0 exactly. The per-key state lives
+// in shared memory (indexed by the element's key, one column per thread): in registers, 8 keys of it cost 162
+// registers a thread and left one block per SM. Items are read in batches of kElementBatch per thread, every load of
+// a batch in flight at once.
+constexpr int kElementBatch = 8;
+template <int NK>
+__host__ __device__ constexpr int element_threads() { return NK <= 2 ? 256 : 128; }  // state: 5·NK·threads doubles ≤ 40 KiB
+template <int NK, class L>
+__global__ void __launch_bounds__(element_threads<NK>())
+    keyed_elements_kernel(L load, std::int64_t n, std::int64_t chunk, int num_keys, Acc* partial) {
+  constexpr int kT = element_threads<NK>();
+  __shared__ double state[NK * 5 * kT];  // key k, field f (count, W, shift, S1, S2): state[(5k + f)·kT + thread]
+  for (int j = threadIdx.x; j < NK * 5 * kT; j += kT) state[j] = 0;
+  const std::int64_t lo = blockIdx.x * chunk, hi = min(n, lo + chunk);
+  for (std::int64_t base = lo; base < hi; base += kElementBatch * kT) {
+    int kk[kElementBatch];
+    double xx[kElementBatch], ww[kElementBatch];
+#pragma unroll
+    for (int j = 0; j < kElementBatch; ++j) {
+      const std::int64_t i = base + j * kT + threadIdx.x;
+      if (i >= hi || !load.element(i, kk[j], xx[j], ww[j])) kk[j] = -1;
+    }
+#pragma unroll
+    for (int j = 0; j < kElementBatch; ++j) {
+      const int k = kk[j];
+      if (k < 0 || k >= NK) continue;
+      double* st = state + 5 * k * kT + threadIdx.x;
+      const double c = st[0];
+      if (c == 0) st[2 * kT] = xx[j];
+      const double d = xx[j] - st[2 * kT], wd = ww[j] * d;
+      st[0] = c + 1;
+      st[kT] += ww[j];
+      st[3 * kT] += wd;
+      st[4 * kT] += wd * d;
+    }
+  }
+  __shared__ Acc warp_acc[kT / 32][NK];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+#pragma unroll
+  for (int k = 0; k < NK; ++k) {
+    const double* st = state + 5 * k * kT + threadIdx.x;
+    const double W = st[kT], s1 = st[3 * kT];
+    Acc a{st[0], W, 0, 0};
+    if (W > 0) {
+      a.mean = st[2 * kT] + s1 / W;
+      a.m2 = fmax(0.0, st[4 * kT] - s1 * (s1 / W));
+    }
+    for (int off = 16; off > 0; off >>= 1) a = acc_merge(a, acc_shfl_down(a, off));
+    if (lane == 0) warp_acc[warp][k] = a;
+  }
+  __syncthreads();
+  if (threadIdx.x < num_keys) {
+    Acc a{0, 0, 0, 0};
+    for (int w = 0; w < kT / 32; ++w) a = acc_merge(a, warp_acc[w][threadIdx.x]);
+    partial[static_cast<std::int64_t>(blockIdx.x) * num_keys + threadIdx.x] = a;
+  }
+}
+
+template <int NK, class L>
+void launch_keyed_chunks(const L& load, std::int64_t n, int num_keys, Acc* partial, cudaStream_t s) {
+  const auto chunks = static_cast<unsigned>(chunks_of(n));
+  const std::int64_t c = chunk_for(n);
+  if constexpr (has_element<L>::value)
+    keyed_elements_kernel<NK><<<chunks, element_threads<NK>(), 0, s>>>(load, n, c, num_keys, partial);
+  else keyed_chunks_kernel<NK><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, partial);
 }
 
 // The estimators' z-score rule for a key's moments (zscore_entry).
@@ -103,7 +202,7 @@ template <class L>
 __global__ void sort_keys_kernel(L load, std::int64_t n, int num_keys, int* keys, int* index) {
   const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
   if (i >= n) return;
-  const int k = load.key(i);
+  const int k = item_key(load, i);
   keys[i] = k < 0 ? num_keys : k;
   index[i] = static_cast<int>(i);
 }
@@ -125,7 +224,7 @@ template <class L>
 __global__ void sorted_keys_reduce_kernel(L load, const int* index, const std::int64_t* offsets, double* moments) {
   const int k = blockIdx.x;
   Acc a{0, 0, 0, 0};
-  for (std::int64_t j = offsets[k] + threadIdx.x; j < offsets[k + 1]; j += blockDim.x) load.add(a, index[j]);
+  for (std::int64_t j = offsets[k] + threadIdx.x; j < offsets[k + 1]; j += blockDim.x) item_add(load, a, index[j]);
   const Acc r = block_merge_one(a);
   if (threadIdx.x == 0) {
     moments[4 * k] = r.n;
@@ -142,7 +241,7 @@ __global__ void sorted_keys_warp_kernel(L load, const int* index, const std::int
   const int k = blockIdx.x * (kThreads / 32) + (threadIdx.x >> 5), lane = threadIdx.x & 31;
   if (k >= num_keys) return;  // whole warps leave together
   Acc a{0, 0, 0, 0};
-  for (std::int64_t j = offsets[k] + lane; j < offsets[k + 1]; j += 32) load.add(a, index[j]);
+  for (std::int64_t j = offsets[k] + lane; j < offsets[k + 1]; j += 32) item_add(load, a, index[j]);
   for (int off = 16; off > 0; off >>= 1) a = acc_merge(a, acc_shfl_down(a, off));
   if (lane == 0) {
     moments[4 * k] = a.n;
@@ -201,11 +300,10 @@ void keyed_reduce(const L& load, std::int64_t n, int num_keys, double* moments, 
   KeyedScratch sc(scratch, n, num_keys);
   if (num_keys <= kMaxKeys) {
     const auto chunks = static_cast<unsigned>(chunks_of(n));
-    const std::int64_t c = chunk_for(n);
-    if (num_keys == 1) keyed_chunks_kernel<1><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
-    else if (num_keys == 2) keyed_chunks_kernel<2><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
-    else if (num_keys <= 4) keyed_chunks_kernel<4><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
-    else keyed_chunks_kernel<8><<<chunks, kThreads, 0, s>>>(load, n, c, num_keys, sc.partial);
+    if (num_keys == 1) launch_keyed_chunks<1>(load, n, num_keys, sc.partial, s);
+    else if (num_keys == 2) launch_keyed_chunks<2>(load, n, num_keys, sc.partial, s);
+    else if (num_keys <= 4) launch_keyed_chunks<4>(load, n, num_keys, sc.partial, s);
+    else launch_keyed_chunks<8>(load, n, num_keys, sc.partial, s);
     combine_chunks_kernel<<<num_keys, kCombineThreads, 0, s>>>(sc.partial, chunks, num_keys, moments);
   } else {
     sort_keys_kernel<<<blocks_for(n), kThreads, 0, s>>>(load, n, num_keys, sc.keys_in, sc.index_in);
@@ -231,18 +329,24 @@ static __global__ void zscore_table_kernel(const double* moments, int num_keys, 
   zscore_entry(moments + 4 * k, ddof, eps, eps_mode, singleton, ab + 2 * k);
 }
 
+// Whitening's rule: W − ddof ≤ 0 or M2 == 0 maps everything to 0, else (x − mean)·scale. One thread.
+static __global__ void whiten_table_kernel(const double* m, int ddof, double eps, int eps_mode, double* ab) {
+  const double W = m[1], mean = m[2], M2 = m[3];
+  const bool degenerate = W - ddof <= 0 || M2 == 0;
+  ab[0] = degenerate ? 0.0 : mean;
+  ab[1] = degenerate ? 0.0 : inverse_scale(M2 / (W - ddof), eps, eps_mode);
+}
+
 // Loader of raw elements: value x[i], weight w[i] (nullptr: 1; w ≤ 0 skipped), key keys[i] (nullptr: 0).
 struct ElementLoader {
   const double* x;
   const double* w;
   const std::int32_t* keys;
-  __device__ int key(std::int64_t i) const {
-    if (w && !(w[i] > 0)) return -1;
-    return keys ? keys[i] : 0;
-  }
-  __device__ void add(Acc& a, std::int64_t i) const {
-    const double wi = w ? w[i] : 1.0;
-    if (wi > 0) acc_add(a, x[i], wi);
+  __device__ bool element(std::int64_t i, int& k, double& v, double& wi) const {
+    wi = w ? w[i] : 1.0;
+    k = keys ? keys[i] : 0;
+    v = x[i];
+    return wi > 0;
   }
 };
 

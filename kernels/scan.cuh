@@ -71,6 +71,10 @@ struct ScanArgs {
   // pool in trajectory order, at block_partial[block · num_pools + pool].
   Acc* block_partial = nullptr;
   int num_pools = 0;
+  // Per trajectory, the pool of its first row as one byte (0xff: no rows), ≤ 8 pools: written by the first pass and
+  // read by the second instead of the strided per-row pool ids.
+  std::uint8_t* traj_pool_out = nullptr;
+  const std::uint8_t* traj_pool = nullptr;
   bool reversed = false;    // blocks visit the trajectories from the end (block_index)
   // z-scores of the returns, (g − ab[2p])·ab[2p + 1] for the trajectory's pool p (MARS paper mode's second pass).
   double* advantage = nullptr;
@@ -90,9 +94,20 @@ __global__ void __launch_bounds__(kScanThreads) scan_kernel(ScanArgs a) {
   __shared__ double stage[kScanRows + kScanRows / 32];
   __shared__ unsigned char owner[kRows ? kScanRows : 1];
   __shared__ double coef[kRows ? 2 * kScanThreads : 1];
+  __shared__ double table[kRows ? 16 : 1];
   const std::int64_t first = block_index(a.reversed) * kScanThreads;
   const std::int64_t last = min(a.trajectories, first + kScanThreads);  // exclusive
+  const std::int64_t s = first + threadIdx.x;
+  const bool mine = s < a.trajectories;
+  // Every offset the block needs is read in one round trip, and the trajectory's pool is read while the rows are
+  // staged: each dependent global read before the scan costs a DRAM latency with the block idle.
   const std::int64_t row0 = a.offsets[first], row1 = a.offsets[last];
+  const std::int64_t lo = mine ? a.offsets[s] : 0, hi = mine ? a.offsets[s + 1] : 0;
+  const bool small_table = kRows && a.advantage && a.traj_pool;  // ≤ 8 pools: the z table fits in shared memory
+  if (small_table && threadIdx.x < 2 * a.num_pools) table[threadIdx.x] = a.ab[threadIdx.x];
+  const bool wants_pool = kRows ? a.advantage != nullptr : (a.block_partial != nullptr || a.traj_pool_out != nullptr);
+  int own_pool = -1;
+  if (wants_pool && hi > lo) own_pool = a.traj_pool ? a.traj_pool[s] : a.pool[lo];
   const bool staged = row1 - row0 <= kScanRows;
   const double scale = a.scale ? *a.scale : 1.0;
   if (staged) {
@@ -102,15 +117,12 @@ __global__ void __launch_bounds__(kScanThreads) scan_kernel(ScanArgs a) {
       stage_rows_async<kScanThreads>(stage, row0, row1, a.reward);
   }
   __syncthreads();
-  const std::int64_t s = first + threadIdx.x;
-  const bool mine = s < a.trajectories;
-  const std::int64_t lo = mine ? a.offsets[s] : 0, hi = mine ? a.offsets[s + 1] : 0;
+  if (!kRows && a.traj_pool_out && mine) a.traj_pool_out[s] = static_cast<std::uint8_t>(own_pool < 0 ? 0xff : own_pool);
   Acc own{0, 0, 0, 0};
   double za = 0, zb = 0;
-  if (kRows && a.advantage && hi > lo) {
-    const int p = a.pool[lo];
-    za = a.ab[2 * p];
-    zb = a.ab[2 * p + 1];
+  if (kRows && own_pool >= 0) {
+    za = small_table ? table[2 * own_pool] : a.ab[2 * own_pool];
+    zb = small_table ? table[2 * own_pool + 1] : a.ab[2 * own_pool + 1];
   }
   // A row's value g: kept in the stage, or written out directly when the block's rows did not fit.
   auto put = [&](std::int64_t t, double g) {
@@ -151,7 +163,7 @@ __global__ void __launch_bounds__(kScanThreads) scan_kernel(ScanArgs a) {
     Acc* acc = reinterpret_cast<Acc*>(stage);
     int* pool = reinterpret_cast<int*>(acc + kScanThreads);
     acc[threadIdx.x] = own;
-    pool[threadIdx.x] = hi > lo ? a.pool[lo] : -1;
+    pool[threadIdx.x] = own_pool;
     __syncthreads();
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     // Warp w merges pools w, w + 4, ...: lanes take every 32nd trajectory, then a fixed shuffle tree.
@@ -183,7 +195,7 @@ inline void launch_scan(const ScanArgs& a, cudaStream_t s) {
   const bool rows = a.returns || a.advantage;
   if (rows && (a.summary || a.block_partial))
     throw std::logic_error("trajectory scan: per-row outputs and per-trajectory summaries are separate passes");
-  if (a.block_partial && a.num_pools > 8)
+  if ((a.block_partial || a.traj_pool || a.traj_pool_out) && a.num_pools > 8)
     throw std::logic_error("trajectory scan: block partials need ≤ 8 pools");
   if (rows) scan_kernel<true><<<blocks_for(a.trajectories, kScanThreads), kScanThreads, 0, s>>>(a);
   else scan_kernel<false><<<blocks_for(a.trajectories, kScanThreads), kScanThreads, 0, s>>>(a);

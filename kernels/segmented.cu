@@ -49,14 +49,6 @@ __global__ void affine_kernel(const double* x, const std::int32_t* key, std::int
   z[i] = (x[i] - ab[2 * k]) * ab[2 * k + 1];
 }
 
-// Whitening's rule: W − ddof ≤ 0 or M2 == 0 maps everything to 0, else (x − mean)·scale.
-__global__ void whiten_table_kernel(const double* m, int ddof, double eps, int eps_mode, double* ab) {
-  const double W = m[1], mean = m[2], M2 = m[3];
-  const bool degenerate = W - ddof <= 0 || M2 == 0;
-  ab[0] = degenerate ? 0.0 : mean;
-  ab[1] = degenerate ? 0.0 : inverse_scale(M2 / (W - ddof), eps, eps_mode);
-}
-
 }  // namespace
 
 bool cuda_available() {
@@ -121,6 +113,7 @@ std::size_t mars_paper_scratch(std::int64_t n, std::int64_t trajectories, int nu
   c.take<double>(2 * std::max(num_pools, 1));
   if (num_pools <= kMaxKeys) {
     c.take<Acc>(static_cast<std::size_t>(scan_blocks(trajectories)) * std::max(num_pools, 1));
+    c.take<std::uint8_t>(trajectories);
   } else {
     c.take<Acc>(trajectories);
     c.take<char>(keyed_reduce_scratch(trajectories, num_pools));
@@ -153,9 +146,12 @@ void mars_paper(const double* reward, const std::int64_t* offsets, std::int64_t 
     const std::int64_t blocks = scan_blocks(trajectories);
     a.block_partial = c.take<Acc>(static_cast<std::size_t>(blocks) * num_pools);
     a.num_pools = num_pools;
+    a.traj_pool_out = c.take<std::uint8_t>(trajectories);
     launch_scan(a, s);
     combine_chunks_kernel<<<num_pools, kCombineThreads, 0, s>>>(a.block_partial, blocks, num_pools, moments, ab, rule);
     a.block_partial = nullptr;
+    a.traj_pool = a.traj_pool_out;
+    a.traj_pool_out = nullptr;
   } else {
     a.summary = c.take<Acc>(trajectories);
     void* rest = c.take<char>(keyed_reduce_scratch(trajectories, num_pools));
