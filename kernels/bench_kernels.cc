@@ -161,7 +161,8 @@ int run_kernel_bench(int repeats) {
        // (16 B/turn).
       PaperOptions o;
       PaperResult r;
-      const double k = time_ms([&] { r = mars_paper(b.reward, b.offsets, b.pool, b.num_pools, o); }, repeats);
+      const auto pool = b.pool_traj.to(torch::kInt32);
+      const double k = time_ms([&] { r = mars_paper(b.reward, b.offsets, pool, b.num_pools, o); }, repeats);
       torch::Tensor adv;
       const double t = time_ms([&] { adv = torch_paper(b, o.eps); }, slow);
       const double bytes = n * (8 + 8 + 16) + S * (8 + 4 + 8 + 4);

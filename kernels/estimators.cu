@@ -198,8 +198,9 @@ struct CentredLoader {
   const double* distinct;  // 3 per seat: {count, mean, M2} of the distinct values
   const double* w;
   __device__ double value(std::int64_t i) const {
+    const double r = returns[i];  // read before the seat's entry decides whether it is used: both loads in flight
     const double* u = distinct + 3 * seat[i];
-    return u[0] == 1 || u[2] == 0 ? 0.0 : returns[i] - u[1];
+    return u[0] == 1 || u[2] == 0 ? 0.0 : r - u[1];
   }
   __device__ bool element(std::int64_t i, int& k, double& v, double& wi) const {
     wi = w ? w[i] : 1.0;

@@ -64,8 +64,7 @@ void segmented_ema_scan(const double* x, const std::int32_t* key, std::int64_t n
                         double* table, double* pre, double* post, void* scratch, void* stream);
 
 // MARS paper mode, fused: returns R by reverse scan per trajectory (turn_level false: every turn takes R at its
-// trajectory's first turn), moments of R per pool, z-scores. `pool` is the dense (game, role) id per row (constant
-// within a trajectory).
+// trajectory's first turn), moments of R per pool, z-scores. `pool` is the dense (game, role) id per trajectory.
 struct PaperOptions {
   double gamma = 1.0;
   int ddof = 1;

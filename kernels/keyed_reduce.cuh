@@ -90,19 +90,40 @@ __global__ void keyed_chunks_kernel(L load, std::int64_t n, std::int64_t chunk, 
 
 // The path for element loaders: per thread and key the count, Σw and the shifted sums Σw·d, Σw·d² with d = x − (the
 // thread's first value of the key), turned into {count, W, mean, M2} once at the end: no division per element (the
-// Welford update's division made the kernel compute-bound). Equal values give M2 = 0 exactly. The per-key state lives
-// in shared memory (indexed by the element's key, one column per thread): in registers, 8 keys of it cost 162
-// registers a thread and left one block per SM. Items are read in batches of kElementBatch per thread, every load of
-// a batch in flight at once.
+// Welford update's division made the kernel compute-bound). Equal values give M2 = 0 exactly. Up to 2 keys the state
+// is in registers; more keys keep it in shared memory, indexed by the element's key (one column per thread): in
+// registers, 8 keys of it cost 162 registers a thread and left one block per SM. Items are read in batches of
+// kElementBatch per thread, every load of a batch in flight at once.
 constexpr int kElementBatch = 8;
 template <int NK>
-__host__ __device__ constexpr int element_threads() { return NK <= 2 ? 256 : 128; }  // state: 5·NK·threads doubles ≤ 40 KiB
+__host__ __device__ constexpr int element_threads() { return NK <= 2 ? 256 : 128; }  // shared state ≤ 40 KiB
+
+// One element into a key's state {count, W, shift, S1, S2}.
+__device__ inline void shifted_add(double& count, double& W, double& shift, double& s1, double& s2, double x, double w) {
+  if (count == 0) shift = x;
+  const double d = x - shift, wd = w * d;
+  count += 1;
+  W += w;
+  s1 += wd;
+  s2 += wd * d;
+}
+
 template <int NK, class L>
 __global__ void __launch_bounds__(element_threads<NK>())
     keyed_elements_kernel(L load, std::int64_t n, std::int64_t chunk, int num_keys, Acc* partial) {
   constexpr int kT = element_threads<NK>();
-  __shared__ double state[NK * 5 * kT];  // key k, field f (count, W, shift, S1, S2): state[(5k + f)·kT + thread]
-  for (int j = threadIdx.x; j < NK * 5 * kT; j += kT) state[j] = 0;
+  constexpr bool kShared = NK > 2;
+  __shared__ double shared_state[kShared ? NK * 5 * kT : 1];  // key k, field f: [(5k + f)·kT + thread]
+  double reg[kShared ? 1 : NK][5];
+  // Field f of key k's state of this thread (k a compile-time constant on the register path).
+  auto field = [&](int k, int f) -> double& {
+    if constexpr (kShared) return shared_state[(5 * k + f) * kT + threadIdx.x];
+    else return reg[k][f];
+  };
+#pragma unroll
+  for (int k = 0; k < NK; ++k)
+#pragma unroll
+    for (int f = 0; f < 5; ++f) field(k, f) = 0;
   const std::int64_t lo = blockIdx.x * chunk, hi = min(n, lo + chunk);
   for (std::int64_t base = lo; base < hi; base += kElementBatch * kT) {
     int kk[kElementBatch];
@@ -114,28 +135,25 @@ __global__ void __launch_bounds__(element_threads<NK>())
     }
 #pragma unroll
     for (int j = 0; j < kElementBatch; ++j) {
-      const int k = kk[j];
-      if (k < 0 || k >= NK) continue;
-      double* st = state + 5 * k * kT + threadIdx.x;
-      const double c = st[0];
-      if (c == 0) st[2 * kT] = xx[j];
-      const double d = xx[j] - st[2 * kT], wd = ww[j] * d;
-      st[0] = c + 1;
-      st[kT] += ww[j];
-      st[3 * kT] += wd;
-      st[4 * kT] += wd * d;
+      if constexpr (kShared) {
+        const int k = kk[j];
+        if (k >= 0 && k < NK) shifted_add(field(k, 0), field(k, 1), field(k, 2), field(k, 3), field(k, 4), xx[j], ww[j]);
+      } else {
+#pragma unroll
+        for (int k = 0; k < NK; ++k)
+          if (kk[j] == k) shifted_add(field(k, 0), field(k, 1), field(k, 2), field(k, 3), field(k, 4), xx[j], ww[j]);
+      }
     }
   }
   __shared__ Acc warp_acc[kT / 32][NK];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 #pragma unroll
   for (int k = 0; k < NK; ++k) {
-    const double* st = state + 5 * k * kT + threadIdx.x;
-    const double W = st[kT], s1 = st[3 * kT];
-    Acc a{st[0], W, 0, 0};
+    const double W = field(k, 1), s1 = field(k, 3);
+    Acc a{field(k, 0), W, 0, 0};
     if (W > 0) {
-      a.mean = st[2 * kT] + s1 / W;
-      a.m2 = fmax(0.0, st[4 * kT] - s1 * (s1 / W));
+      a.mean = field(k, 2) + s1 / W;
+      a.m2 = fmax(0.0, field(k, 4) - s1 * (s1 / W));
     }
     for (int off = 16; off > 0; off >>= 1) a = acc_merge(a, acc_shfl_down(a, off));
     if (lane == 0) warp_acc[warp][k] = a;

@@ -71,10 +71,9 @@ struct ScanArgs {
   // pool in trajectory order, at block_partial[block · num_pools + pool].
   Acc* block_partial = nullptr;
   int num_pools = 0;
-  // Per trajectory, the pool of its first row as one byte (0xff: no rows), ≤ 8 pools: written by the first pass and
-  // read by the second instead of the strided per-row pool ids.
-  std::uint8_t* traj_pool_out = nullptr;
-  const std::uint8_t* traj_pool = nullptr;
+  // The pool of each trajectory (MARS paper mode), instead of its first row's entry in `pool`: one coalesced read per
+  // trajectory where the per-row ids cost a strided read of a DRAM sector each.
+  const std::int32_t* trajectory_pool = nullptr;
   bool reversed = false;    // blocks visit the trajectories from the end (block_index)
   // z-scores of the returns, (g − ab[2p])·ab[2p + 1] for the trajectory's pool p (MARS paper mode's second pass).
   double* advantage = nullptr;
@@ -103,11 +102,11 @@ __global__ void __launch_bounds__(kScanThreads) scan_kernel(ScanArgs a) {
   // staged: each dependent global read before the scan costs a DRAM latency with the block idle.
   const std::int64_t row0 = a.offsets[first], row1 = a.offsets[last];
   const std::int64_t lo = mine ? a.offsets[s] : 0, hi = mine ? a.offsets[s + 1] : 0;
-  const bool small_table = kRows && a.advantage && a.traj_pool;  // ≤ 8 pools: the z table fits in shared memory
+  const bool small_table = kRows && a.advantage && a.num_pools > 0 && a.num_pools <= 8;  // z table in shared memory
   if (small_table && threadIdx.x < 2 * a.num_pools) table[threadIdx.x] = a.ab[threadIdx.x];
-  const bool wants_pool = kRows ? a.advantage != nullptr : (a.block_partial != nullptr || a.traj_pool_out != nullptr);
+  const bool wants_pool = kRows ? a.advantage != nullptr : a.block_partial != nullptr;
   int own_pool = -1;
-  if (wants_pool && hi > lo) own_pool = a.traj_pool ? a.traj_pool[s] : a.pool[lo];
+  if (wants_pool && hi > lo) own_pool = a.trajectory_pool ? a.trajectory_pool[s] : a.pool[lo];
   const bool staged = row1 - row0 <= kScanRows;
   const double scale = a.scale ? *a.scale : 1.0;
   if (staged) {
@@ -117,7 +116,6 @@ __global__ void __launch_bounds__(kScanThreads) scan_kernel(ScanArgs a) {
       stage_rows_async<kScanThreads>(stage, row0, row1, a.reward);
   }
   __syncthreads();
-  if (!kRows && a.traj_pool_out && mine) a.traj_pool_out[s] = static_cast<std::uint8_t>(own_pool < 0 ? 0xff : own_pool);
   Acc own{0, 0, 0, 0};
   double za = 0, zb = 0;
   if (kRows && own_pool >= 0) {
@@ -195,19 +193,19 @@ inline void launch_scan(const ScanArgs& a, cudaStream_t s) {
   const bool rows = a.returns || a.advantage;
   if (rows && (a.summary || a.block_partial))
     throw std::logic_error("trajectory scan: per-row outputs and per-trajectory summaries are separate passes");
-  if ((a.block_partial || a.traj_pool || a.traj_pool_out) && a.num_pools > 8)
+  if (a.block_partial && a.num_pools > 8)
     throw std::logic_error("trajectory scan: block partials need ≤ 8 pools");
   if (rows) scan_kernel<true><<<blocks_for(a.trajectories, kScanThreads), kScanThreads, 0, s>>>(a);
   else scan_kernel<false><<<blocks_for(a.trajectories, kScanThreads), kScanThreads, 0, s>>>(a);
   check(cudaGetLastError(), "trajectory scan");
 }
 
-// Keyed-reduce loader over trajectory summaries: the key is the pool of the trajectory's first row.
+// Keyed-reduce loader over trajectory summaries: the key is the trajectory's pool (none for an empty trajectory).
 struct SummaryLoader {
   const Acc* summary;
   const std::int64_t* offsets;
-  const std::int32_t* pool;
-  __device__ int key(std::int64_t s) const { return offsets[s + 1] > offsets[s] ? pool[offsets[s]] : -1; }
+  const std::int32_t* trajectory_pool;
+  __device__ int key(std::int64_t s) const { return offsets[s + 1] > offsets[s] ? trajectory_pool[s] : -1; }
   __device__ void add(Acc& a, std::int64_t s) const { a = acc_merge(a, summary[s]); }
 };
 

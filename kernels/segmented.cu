@@ -113,7 +113,6 @@ std::size_t mars_paper_scratch(std::int64_t n, std::int64_t trajectories, int nu
   c.take<double>(2 * std::max(num_pools, 1));
   if (num_pools <= kMaxKeys) {
     c.take<Acc>(static_cast<std::size_t>(scan_blocks(trajectories)) * std::max(num_pools, 1));
-    c.take<std::uint8_t>(trajectories);
   } else {
     c.take<Acc>(trajectories);
     c.take<char>(keyed_reduce_scratch(trajectories, num_pools));
@@ -137,7 +136,7 @@ void mars_paper(const double* reward, const std::int64_t* offsets, std::int64_t 
   a.trajectories = trajectories;
   a.gamma = o.gamma;
   a.turn_level = o.turn_level;
-  a.pool = pool;
+  a.trajectory_pool = pool;
   const ZscoreRule rule{o.ddof, o.eps, o.eps_mode, o.singleton};
   if (num_pools <= kMaxKeys) {
     // Each block merges its trajectories per pool; one block per pool merges the blocks' partials in block order and
@@ -146,12 +145,9 @@ void mars_paper(const double* reward, const std::int64_t* offsets, std::int64_t 
     const std::int64_t blocks = scan_blocks(trajectories);
     a.block_partial = c.take<Acc>(static_cast<std::size_t>(blocks) * num_pools);
     a.num_pools = num_pools;
-    a.traj_pool_out = c.take<std::uint8_t>(trajectories);
     launch_scan(a, s);
     combine_chunks_kernel<<<num_pools, kCombineThreads, 0, s>>>(a.block_partial, blocks, num_pools, moments, ab, rule);
     a.block_partial = nullptr;
-    a.traj_pool = a.traj_pool_out;
-    a.traj_pool_out = nullptr;
   } else {
     a.summary = c.take<Acc>(trajectories);
     void* rest = c.take<char>(keyed_reduce_scratch(trajectories, num_pools));

@@ -90,8 +90,11 @@ estimators::EstimatorOutput mars_on_device(const estimators::AdvantageEstimator&
   const std::vector<std::int64_t> no_role(n, 0);
   const auto& role = o.agent_specific ? batch.role : std::span<const std::int64_t>(no_role);
   const auto pools = estimators::densify({batch.game, role}, n);
-  auto pool_d = to_device(rows.ordered(pools), device);
+  const auto pool_rows = rows.ordered(pools);
   if (o.mode == estimators::MarsOptions::Mode::kPaper) {
+    // One pool per trajectory: its first row's (a trajectory is one seat of one game).
+    std::vector<std::int32_t> pool_of(rows.index.size());
+    for (std::size_t j = 0; j < pool_of.size(); ++j) pool_of[j] = pool_rows[rows.index.offsets[j]];
     PaperOptions po;
     po.gamma = o.gamma;
     po.ddof = o.paper.ddof;
@@ -99,8 +102,10 @@ estimators::EstimatorOutput mars_on_device(const estimators::AdvantageEstimator&
     po.eps_mode = eps_mode_of(o.paper.eps_mode);
     po.singleton = o.paper.singleton == estimators::Singleton::kZero ? 1 : 0;
     po.turn_level = o.turn_level;
-    return rows.scatter(mars_paper(rows.reward_d, rows.offsets_d, pool_d, static_cast<int>(pools.count()), po));
+    return rows.scatter(mars_paper(rows.reward_d, rows.offsets_d, to_device(pool_of, device),
+                                   static_cast<int>(pools.count()), po));
   }
+  const auto pool_d = to_device(pool_rows, device);
   const auto seats = estimators::densify({role}, n);
   torch::Tensor weight;
   if (batch.has_tokens()) {
@@ -167,7 +172,8 @@ PaperResult mars_paper(const torch::Tensor& reward, const torch::Tensor& offsets
   const c10::cuda::CUDAGuard guard(reward.device());
   auto r = reward.contiguous(), o = offsets.contiguous(), p = pool.contiguous();
   const std::int64_t n = r.numel(), S = o.numel() - 1;
-  check_keys(p, r, "mars_paper");
+  TORCH_CHECK(p.device() == r.device() && p.scalar_type() == torch::kInt32 && p.numel() == S,
+              "mars_paper: pools must be an int32 tensor on the rewards' device with one id per trajectory");
   PaperResult out{torch::empty_like(r), torch::empty_like(r)};
   auto scratch = scratch_of(mars_paper_scratch(n, S, num_pools), r);
   mars_paper(r.data_ptr<double>(), o.data_ptr<std::int64_t>(), S, p.data_ptr<std::int32_t>(), n, num_pools, options,

@@ -14,7 +14,8 @@ namespace arena::kernels {
 struct PaperResult {
   torch::Tensor returns, advantage;  // float64 [n], on the input's device
 };
-// reward: float64 [n]; offsets: int64 [S+1] (rows grouped by trajectory in turn order); pool: int32 [n] dense ids.
+// reward: float64 [n]; offsets: int64 [S+1] (rows grouped by trajectory in turn order); pool: int32 [S] dense ids, one
+// per trajectory.
 PaperResult mars_paper(const torch::Tensor& reward, const torch::Tensor& offsets, const torch::Tensor& pool,
                        int num_pools, const PaperOptions& options);
 // As above; weight: float64 [n] token counts or an undefined tensor (1 per row); seat: int32 [n] dense ids.
