@@ -1,6 +1,7 @@
 // CUDA implementation of distinct_value_mean (kernels/kernels.h), the distinct-value step of MARS code mode: exact
-// deduplication by hashing (or by sorting every value), a sort of the distinct values, tolerance clusters by pointer
-// jumping, and per-key moments of the clusters' first members. No torch headers here.
+// deduplication by hashing (or by sorting every value); with a tolerance, a sort of the distinct values, tolerance
+// clusters by pointer jumping, and per-key moments of the clusters' first members; without one, the moments straight
+// from the hash table. No torch headers here.
 #include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_select.cuh>
 
@@ -242,6 +243,58 @@ __global__ void distinct_insert_kernel(const double* x, const std::int32_t* key,
   }
 }
 
+// Exact distinct values without sorting them (tolerance ≤ 0 needs no order, only a deterministic sum). With linear
+// probing and slots that only go from empty to a value, the occupied slots and the values of each maximal run of
+// occupied slots do not depend on the order of insertion; only their places within a run do. So each run is summed
+// in ascending value order (selection over the run: runs are short at ≤ half load; one longer than kMaxRun gives the
+// table up), each block's runs in slot order, and each key's blocks in order: the result is the same run to run.
+// Thread i owns slot i and the run that starts there; a block's kRunThreads slots all belong to one key.
+constexpr int kRunThreads = 256;
+constexpr int kMaxRun = 128;
+__global__ void __launch_bounds__(kRunThreads)
+    distinct_runs_kernel(const unsigned long long* table, int log_cap, Acc* partial, int* overflow) {
+  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(kRunThreads) + threadIdx.x;
+  const unsigned long long mask = (1ull << log_cap) - 1;
+  const unsigned long long* slots = table + ((i >> log_cap) << log_cap);
+  const unsigned long long h = static_cast<unsigned long long>(i) & mask;
+  Acc a{0, 0, 0, 0};
+  if (slots[h] != kEmptySlot && slots[(h - 1) & mask] == kEmptySlot) {
+    int length = 1;
+    while (length <= kMaxRun && slots[(h + length) & mask] != kEmptySlot) ++length;
+    if (length > kMaxRun) {
+      *overflow = 1;
+    } else {
+      unsigned long long prev = 0;
+      for (int step = 0; step < length; ++step) {  // the next larger value of the run (values are distinct)
+        unsigned long long next = kEmptySlot;  // (never a value's bits)
+        for (int j = 0; j < length; ++j) {
+          const unsigned long long v = slots[(h + j) & mask];
+          if ((step == 0 || v > prev) && v < next) next = v;
+        }
+        acc_add(a, from_orderable(next), 1.0);
+        prev = next;
+      }
+    }
+  }
+  const Acc r = block_merge<kRunThreads>(a);
+  if (threadIdx.x == 0) partial[blockIdx.x] = r;
+}
+
+// One block per key: its blocks' partials merged in order, then {count, mean, sample std} as distinct_finish_kernel.
+__global__ void __launch_bounds__(kCombineThreads)
+    distinct_runs_combine_kernel(const Acc* partial, std::int64_t blocks_per_key, double* out) {
+  const int k = blockIdx.x;
+  Acc a{0, 0, 0, 0};
+  for (std::int64_t c = threadIdx.x; c < blocks_per_key; c += kCombineThreads)
+    a = acc_merge(a, partial[k * blocks_per_key + c]);
+  const Acc r = block_merge<kCombineThreads>(a);
+  if (threadIdx.x == 0) {
+    out[3 * k] = r.n;
+    out[3 * k + 1] = r.mean;
+    out[3 * k + 2] = r.n > 1 && r.w - 1 > 0 ? sqrt(r.m2 / (r.w - 1)) : 0.0;
+  }
+}
+
 // The occupied slots in any order (they are sorted next): orderable bits and key; +0 becomes −0 where the key saw one.
 __global__ void distinct_compact_kernel(const unsigned long long* table, int num_keys, int log_cap,
                                         const int* negative_zero, unsigned long long* bits, int* keys, int* count) {
@@ -270,6 +323,7 @@ struct DistinctScratch {
   double *values, *u, *w, *moments;
   char *flags, *mark_a, *mark_b;
   unsigned long long* table;
+  Acc* run_partial;
   int* hash_state;
   int log_cap;
   void* temp;
@@ -295,6 +349,7 @@ struct DistinctScratch {
     mark_b = c.take<char>(m);
     log_cap = hash_log(m, num_keys);
     table = c.take<unsigned long long>(log_cap ? static_cast<std::size_t>(num_keys) << log_cap : 0);
+    run_partial = c.take<Acc>(log_cap ? (static_cast<std::size_t>(num_keys) << log_cap) / kRunThreads : 0);
     hash_state = c.take<int>(2 * static_cast<std::size_t>(num_keys) + 1);  // key counts, −0 flags, overflow
     std::size_t a = 0, b = 0, d = 0;
     const int mi = static_cast<int>(m);
@@ -360,8 +415,9 @@ void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t 
   if (n + num_keys > 0x7fffffff) throw std::runtime_error("distinct_value_mean: more than 2^31 - 1 values");
   DistinctScratch sc(scratch, n, num_keys);
   const int mi = static_cast<int>(m);
-  // Exact distinct values by hashing, then a sort of only those; when a key has too many of them (or a value is NaN,
-  // or there are too many keys for the table), sort all m values and deduplicate the sorted runs instead.
+  // Exact distinct values by hashing; then (tolerance 0) their moments from the table's runs, or a sort of only the
+  // distinct values. When a key has too many of them (or a value is NaN, or there are too many keys for the table, or
+  // a run is too long), sort all m values and deduplicate the sorted runs instead.
   int host_state[2] = {0, 1};  // unique, overflow
   if (sc.log_cap) {
     const std::size_t slots = static_cast<std::size_t>(num_keys) << sc.log_cap;
@@ -374,11 +430,24 @@ void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t 
     check(cudaMemsetAsync(sc.count, 0, sizeof(int), s), "distinct table");
     distinct_insert_kernel<<<blocks_for(m, kThreads * kInsertBatch), kThreads, 0, s>>>(
         x, key, n, m, extra, sc.log_cap, sc.table, key_count, negative_zero, overflow);
-    distinct_compact_kernel<<<blocks_for(static_cast<std::int64_t>(slots)), kThreads, 0, s>>>(
-        sc.table, num_keys, sc.log_cap, negative_zero, sc.bits_a, sc.keys_a, sc.count);
-    check(cudaMemcpyAsync(&host_state[0], sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
-    check(cudaMemcpyAsync(&host_state[1], overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
-    check(cudaStreamSynchronize(s), "distinct count");
+    if (!(tolerance > 0)) {  // exact: the moments straight from the table, unless it was given up
+      const std::int64_t blocks_per_key = (1ll << sc.log_cap) / kRunThreads;
+      distinct_runs_kernel<<<static_cast<unsigned>(slots / kRunThreads), kRunThreads, 0, s>>>(sc.table, sc.log_cap,
+                                                                                           sc.run_partial, overflow);
+      check(cudaMemcpyAsync(&host_state[1], overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+      check(cudaStreamSynchronize(s), "distinct count");
+      if (!host_state[1]) {
+        distinct_runs_combine_kernel<<<num_keys, kCombineThreads, 0, s>>>(sc.run_partial, blocks_per_key, out);
+        check(cudaGetLastError(), "distinct_value_mean");
+        return;
+      }
+    } else {
+      distinct_compact_kernel<<<blocks_for(static_cast<std::int64_t>(slots)), kThreads, 0, s>>>(
+          sc.table, num_keys, sc.log_cap, negative_zero, sc.bits_a, sc.keys_a, sc.count);
+      check(cudaMemcpyAsync(&host_state[0], sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+      check(cudaMemcpyAsync(&host_state[1], overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+      check(cudaStreamSynchronize(s), "distinct count");
+    }
   }
   int unique = host_state[0];
   // (bits_a, keys_a)[0, count) sorted by value, then stably by key: (key, value) order, back in bits_a and keys_a.
