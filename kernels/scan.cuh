@@ -124,6 +124,7 @@ __global__ void __launch_bounds__(kScanThreads) scan_kernel(ScanArgs a) {
   }
   // A row's value g: kept in the stage, or written out directly when the block's rows did not fit.
   auto put = [&](std::int64_t t, double g) {
+    if constexpr (!kRows) return;  // summaries and partials only: nothing per row
     if (staged) {
       stage[padded(t - row0)] = g;
       if (kRows) owner[t - row0] = static_cast<unsigned char>(threadIdx.x);
@@ -164,12 +165,36 @@ __global__ void __launch_bounds__(kScanThreads) scan_kernel(ScanArgs a) {
     pool[threadIdx.x] = own_pool;
     __syncthreads();
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    // Warp w merges pools w, w + 4, ...: lanes take every 32nd trajectory, then a fixed shuffle tree.
+    // Warp w reduces pools w, w + 8, ...: sums shifted by the mean of the pool's first trajectory in the block
+    // (Σ w·d and Σ (M2 + w·d²) with d = mean − shift; lanes take every 32nd trajectory, then a fixed shuffle tree),
+    // turned into one accumulator at the end. A chain of Chan merges, a division each, took longer than the scan.
     for (int p = warp; p < a.num_pools; p += kScanThreads / 32) {
+      int first = -1;
+      for (int i = 0; i < kScanThreads / 32 && first < 0; ++i) {
+        const unsigned hit = __ballot_sync(0xffffffffu, pool[32 * i + lane] == p);
+        if (hit) first = 32 * i + __ffs(hit) - 1;
+      }
       Acc m{0, 0, 0, 0};
-      for (int j = lane; j < kScanThreads; j += 32)
-        if (pool[j] == p) m = acc_merge(m, acc[j]);
-      for (int off = 16; off > 0; off >>= 1) m = acc_merge(m, acc_shfl_down(m, off));
+      if (first >= 0) {  // (uniform over the warp)
+        const double shift = acc[first].mean;
+        double n = 0, w = 0, s1 = 0, s2 = 0;
+        for (int j = lane; j < kScanThreads; j += 32) {
+          if (pool[j] != p) continue;
+          const Acc& t = acc[j];
+          const double d = t.mean - shift, wd = t.w * d;
+          n += t.n;
+          w += t.w;
+          s1 += wd;
+          s2 += t.m2 + wd * d;
+        }
+        for (int off = 16; off > 0; off >>= 1) {
+          n += __shfl_down_sync(0xffffffffu, n, off);
+          w += __shfl_down_sync(0xffffffffu, w, off);
+          s1 += __shfl_down_sync(0xffffffffu, s1, off);
+          s2 += __shfl_down_sync(0xffffffffu, s2, off);
+        }
+        m = Acc{n, w, shift + s1 / w, fmax(0.0, s2 - s1 * (s1 / w))};
+      }
       if (lane == 0) a.block_partial[block_index(a.reversed) * a.num_pools + p] = m;
     }
   } else {
