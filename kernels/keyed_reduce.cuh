@@ -103,7 +103,8 @@ template <int NK>
 __host__ __device__ constexpr int element_threads() { return NK <= 2 ? 256 : 128; }  // shared state ≤ 40 KiB
 
 // One element into a key's state {count, W, shift, S1, S2}.
-__device__ inline void shifted_add(double& count, double& W, double& shift, double& s1, double& s2, double x, double w) {
+__device__ inline void shifted_add(double& count, double& W, double& shift, double& s1, double& s2, double x,
+                                   double w) {
   if (count == 0) shift = x;
   const double d = x - shift, wd = w * d;
   count += 1;
@@ -141,7 +142,8 @@ __global__ void __launch_bounds__(element_threads<NK>())
     for (int j = 0; j < kElementBatch; ++j) {
       if constexpr (kShared) {
         const int k = kk[j];
-        if (k >= 0 && k < NK) shifted_add(field(k, 0), field(k, 1), field(k, 2), field(k, 3), field(k, 4), xx[j], ww[j]);
+        if (k >= 0 && k < NK)
+          shifted_add(field(k, 0), field(k, 1), field(k, 2), field(k, 3), field(k, 4), xx[j], ww[j]);
       } else {
 #pragma unroll
         for (int k = 0; k < NK; ++k)

@@ -365,7 +365,8 @@ TEST_CASE("kernels: both MARS modes at 10^7 turns equal the CPU estimator, bit-i
   // Exact distinct values (unique_tolerance 0) are only checked run to run here: with these discrete rewards many
   // returns are equal up to rounding, and last-bit differences from the CPU's summation order split or join them
   // (the CPU parity of that path is tested above on data without such near-ties).
-  const nlohmann::json configs[] = {{{"mode", "paper"}}, {{"mode", "code"}}, {{"mode", "code"}, {"unique_tolerance", 0.0}}};
+  const nlohmann::json configs[] = {
+      {{"mode", "paper"}}, {{"mode", "code"}}, {{"mode", "code"}, {"unique_tolerance", 0.0}}};
   for (const auto& config : configs) {
     if (!config.contains("unique_tolerance")) compare_estimator("mars", config, data);
     auto est = estimators::make_estimator("mars", config);
