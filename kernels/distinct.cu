@@ -248,9 +248,12 @@ __global__ void distinct_insert_kernel(const double* x, const std::int32_t* key,
 // occupied slots do not depend on the order of insertion; only their places within a run do. So each run is summed
 // in ascending value order (selection over the run: runs are short at ≤ half load; one longer than kMaxRun gives the
 // table up), each block's runs in slot order, and each key's blocks in order: the result is the same run to run.
+// Whether the table is given up does not depend on the order either: an insertion fails after kMaxProbes occupied
+// slots only if the complete table would hold a run longer than kMaxProbes, which this kernel rejects (kMaxRun =
+// kMaxProbes); a longer kMaxRun would accept a table that another schedule of the insertions gave up.
 // Thread i owns slot i and the run that starts there; a block's kRunThreads slots all belong to one key.
 constexpr int kRunThreads = 256;
-constexpr int kMaxRun = 128;
+constexpr int kMaxRun = kMaxProbes;
 __global__ void __launch_bounds__(kRunThreads)
     distinct_runs_kernel(const unsigned long long* table, int log_cap, Acc* partial, int* overflow) {
   const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(kRunThreads) + threadIdx.x;

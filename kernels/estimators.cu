@@ -195,7 +195,7 @@ __global__ void reward_scale_moments_kernel(const double* pool_moments, int num_
 struct CentredLoader {
   const double* returns;
   const std::int32_t* seat;
-  const double* distinct;  // 3 per seat: {count, mean, M2} of the distinct values
+  const double* distinct;  // 3 per seat: {count, mean, sample std} of the distinct values
   const double* w;
   __device__ double value(std::int64_t i) const {
     const double r = returns[i];  // read before the seat's entry decides whether it is used: both loads in flight

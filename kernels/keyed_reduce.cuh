@@ -1,10 +1,10 @@
 // Deterministic keyed moments on the GPU ({count, W, mean, M2} per key), shared by the .cu files.
 //
-// A loader describes n items with keys in [0, num_keys): single weighted elements, or pre-aggregated summaries
-// (has_element below). Up to kMaxKeys keys: one read of the data, per-thread accumulators (sized to the key count at
-// compile time), merged in a fixed order per chunk and then over chunks. More keys: a stable radix sort of (key,
-// index) and one block per key merging its items in index order. Either way no atomics, so a result is the same from
-// run to run.
+// A loader describes n items with keys in [0, num_keys) (a negative key skips the item): single weighted elements, or
+// pre-aggregated summaries (has_element below). Up to kMaxKeys keys: one read of the data, per-thread accumulators
+// (sized to the key count at compile time), merged in a fixed order per chunk and then over chunks. More keys: a
+// stable radix sort of (key, index) and one block per key merging its items in index order. Either way no atomics, so
+// a result is the same from run to run.
 #pragma once
 
 #include <cub/device/device_radix_sort.cuh>

@@ -67,8 +67,9 @@ struct ScanArgs {
   // Outputs, each optional.
   double* returns = nullptr;
   Acc* summary = nullptr;   // per trajectory {turns, turns, mean, M2} of its returns
-  // Per block and pool (≤ 8 pools, only without returns and advantage): the block's trajectory summaries merged per
-  // pool in trajectory order, at block_partial[block · num_pools + pool].
+  // Per block and pool (≤ 8 pools, only without returns and advantage): the moments of the block's trajectories of
+  // the pool (a fixed order: lanes over every 32nd trajectory, then a shuffle tree), at
+  // block_partial[block · num_pools + pool].
   Acc* block_partial = nullptr;
   int num_pools = 0;
   // The pool of each trajectory (MARS paper mode), instead of its first row's entry in `pool`: one coalesced read per

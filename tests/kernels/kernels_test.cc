@@ -4,6 +4,7 @@
 // returns.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <sstream>
 
@@ -237,6 +238,29 @@ TEST_CASE("kernels: distinct-value mean equals the CPU reference, tolerance chai
   // Tolerance 0 sums the distinct values straight from the hash table (no sort): the same result every call.
   const auto first = run(x, key, 2, 0.0, true);
   CHECK(run(x, key, 2, 0.0, true) == first);
+  // Runs of the hash table built on purpose (at most 512 values in one key: 1,024 slots; a value's home slot is the
+  // top 10 bits of its order-preserving bits times 0x9E3779B97F4A7C15): a run that wraps from the table's last slots
+  // to its first, and a run of 80 values with one home, past the 64 slots an insertion probes (the table is given
+  // up and every value sorted instead). Both without a tolerance, with the extra 0, against the CPU.
+  auto home = [](double v) {
+    std::uint64_t u;
+    std::memcpy(&u, &v, sizeof u);
+    const std::uint64_t bits = (u >> 63) ? ~u : (u | (1ull << 63));
+    return static_cast<int>((bits * 0x9E3779B97F4A7C15ull) >> 54);
+  };
+  auto with_homes = [&](std::initializer_list<std::pair<int, int>> wanted) {  // {home slot, how many}
+    std::vector<double> v;
+    for (auto [slot, count] : wanted)
+      for (int found = 0; found < count;) {
+        const double x = normal(rng);
+        if (home(x) == slot) v.push_back(x), ++found;
+      }
+    return v;
+  };
+  const auto wrap = with_homes({{1022, 3}, {1023, 2}, {0, 2}, {5, 1}});
+  run(wrap, std::vector<std::int32_t>(wrap.size(), 0), 1, 0.0, true);
+  const auto crowded = with_homes({{300, 80}, {301, 3}});
+  run(crowded, std::vector<std::int32_t>(crowded.size(), 0), 1, 0.0, true);
   // The exact distinct values are found by hashing unless a key has more than 131,072 of them or there are too many
   // keys for the table: both fall back to sorting every value.
   std::vector<double> many(300000);
