@@ -47,6 +47,13 @@ __device__ inline void acc_add(Acc& a, double x, double w) {
   a.m2 += w * d * (x - a.mean);
 }
 
+// The accumulator of items summed with a shift: count n, W = Σw, s1 = Σ w·(x − shift), s2 = Σ w·(x − shift)² (or,
+// over sub-accumulators, Σ (M2 + w·d²)); no items of positive weight give mean = M2 = 0.
+__device__ inline Acc shifted_acc(double n, double w, double shift, double s1, double s2) {
+  if (!(w > 0)) return Acc{n, w, 0, 0};
+  return Acc{n, w, shift + s1 / w, fmax(0.0, s2 - s1 * (s1 / w))};
+}
+
 __device__ inline Acc acc_merge(const Acc& a, const Acc& b) {
   if (b.w == 0) return Acc{a.n + b.n, a.w, a.mean, a.m2};
   if (a.w == 0) return Acc{a.n + b.n, b.w, b.mean, b.m2};

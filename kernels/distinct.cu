@@ -144,13 +144,17 @@ __global__ void __launch_bounds__(kClusterThreads)
   for (int i = threadIdx.x; i < m; i += kClusterThreads) w[i] = mark_s[cur][i] ? 1.0 : 0.0;
 }
 
+// A key's result {count, mean, sample std} from the moments of its distinct values.
+__device__ inline void distinct_entry(double count, double W, double mean, double M2, double* out) {
+  out[0] = count;
+  out[1] = mean;
+  out[2] = count > 1 && W - 1 > 0 ? sqrt(M2 / (W - 1)) : 0.0;
+}
+
 __global__ void distinct_finish_kernel(const double* moments, int num_keys, double* out) {
   const int k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= num_keys) return;
-  const double count = moments[4 * k], W = moments[4 * k + 1], mean = moments[4 * k + 2], M2 = moments[4 * k + 3];
-  out[3 * k] = count;
-  out[3 * k + 1] = mean;
-  out[3 * k + 2] = count > 1 && W - 1 > 0 ? sqrt(M2 / (W - 1)) : 0.0;
+  distinct_entry(moments[4 * k], moments[4 * k + 1], moments[4 * k + 2], moments[4 * k + 3], out + 3 * k);
 }
 
 // Exact deduplication by hashing, before the sort: one open-addressing table of 2^hash_log(m, keys) slots per key
@@ -283,7 +287,7 @@ __global__ void __launch_bounds__(kRunThreads)
   if (threadIdx.x == 0) partial[blockIdx.x] = r;
 }
 
-// One block per key: its blocks' partials merged in order, then {count, mean, sample std} as distinct_finish_kernel.
+// One block per key: its blocks' partials merged in order, then the key's distinct_entry.
 __global__ void __launch_bounds__(kCombineThreads)
     distinct_runs_combine_kernel(const Acc* partial, std::int64_t blocks_per_key, double* out) {
   const int k = blockIdx.x;
@@ -291,11 +295,7 @@ __global__ void __launch_bounds__(kCombineThreads)
   for (std::int64_t c = threadIdx.x; c < blocks_per_key; c += kCombineThreads)
     a = acc_merge(a, partial[k * blocks_per_key + c]);
   const Acc r = block_merge<kCombineThreads>(a);
-  if (threadIdx.x == 0) {
-    out[3 * k] = r.n;
-    out[3 * k + 1] = r.mean;
-    out[3 * k + 2] = r.n > 1 && r.w - 1 > 0 ? sqrt(r.m2 / (r.w - 1)) : 0.0;
-  }
+  if (threadIdx.x == 0) distinct_entry(r.n, r.w, r.mean, r.m2, out + 3 * k);
 }
 
 // The occupied slots in any order (they are sorted next): orderable bits and key; +0 becomes −0 where the key saw one.

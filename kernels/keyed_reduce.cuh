@@ -155,12 +155,7 @@ __global__ void __launch_bounds__(element_threads<NK>())
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
 #pragma unroll
   for (int k = 0; k < NK; ++k) {
-    const double W = field(k, 1), s1 = field(k, 3);
-    Acc a{field(k, 0), W, 0, 0};
-    if (W > 0) {
-      a.mean = field(k, 2) + s1 / W;
-      a.m2 = fmax(0.0, field(k, 4) - s1 * (s1 / W));
-    }
+    Acc a = shifted_acc(field(k, 0), field(k, 1), field(k, 2), field(k, 3), field(k, 4));
     for (int off = 16; off > 0; off >>= 1) a = acc_merge(a, acc_shfl_down(a, off));
     if (lane == 0) warp_acc[warp][k] = a;
   }

@@ -194,7 +194,7 @@ __global__ void __launch_bounds__(kScanThreads) scan_kernel(ScanArgs a) {
           s1 += __shfl_down_sync(0xffffffffu, s1, off);
           s2 += __shfl_down_sync(0xffffffffu, s2, off);
         }
-        m = Acc{n, w, shift + s1 / w, fmax(0.0, s2 - s1 * (s1 / w))};
+        m = shifted_acc(n, w, shift, s1, s2);
       }
       if (lane == 0) a.block_partial[block_index(a.reversed) * a.num_pools + p] = m;
     }
