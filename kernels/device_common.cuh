@@ -19,6 +19,39 @@ inline cudaStream_t as_stream(void* s) { return static_cast<cudaStream_t>(s); }
 inline unsigned blocks_for(std::int64_t n, int threads = kThreads) {
   return static_cast<unsigned>((n + threads - 1) / threads);
 }
+// Programmatic dependent launch (compute capability 9.0 on): a kernel started with launch_dependent may begin
+// before the kernel ahead of it in the stream has finished, once every block of that one has called allow_next (or
+// ended). It must call wait_for_previous before it reads anything the kernels ahead of it write, and before it writes
+// anything they read; the wait returns at once for a kernel launched the ordinary way. What it does before the wait
+// (reading the call's inputs, staging them) overlaps the tail of the kernel ahead and the launch itself.
+__device__ inline void wait_for_previous() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ inline void allow_next() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+bool dependent_launch_supported();  // the current device has compute capability 9.0 or more (segmented.cu)
+
+// kernel<<<grid, block, 0, stream>>>(args...), as a dependent launch where the device supports it.
+template <typename... Params, typename... Args>
+void launch_dependent(void (*kernel)(Params...), unsigned grid, unsigned block, cudaStream_t stream, Args... args) {
+  cudaLaunchConfig_t config{};
+  config.gridDim = dim3(grid);
+  config.blockDim = dim3(block);
+  config.stream = stream;
+  cudaLaunchAttribute attribute[1];
+  attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute[0].val.programmaticStreamSerializationAllowed = 1;
+  config.attrs = attribute;
+  config.numAttrs = dependent_launch_supported() ? 1 : 0;
+  check(cudaLaunchKernelEx(&config, kernel, static_cast<Params>(args)...), "dependent launch");
+}
+
 // Bytes rounded up to 256 so that consecutive scratch regions stay aligned.
 inline std::size_t aligned(std::size_t bytes) { return (bytes + 255) / 256 * 256; }
 
@@ -90,6 +123,57 @@ __device__ inline Acc block_merge(Acc a) {
   return r;
 }
 __device__ inline Acc block_merge_one(Acc a) { return block_merge<kThreads>(a); }
+
+// Merges count accumulators partial[0], partial[stride], ... with one block of kBlock threads (a multiple of 32, at
+// most 1024; every thread calls it): sums shifted by the mean of the first one with weight (Σ n, Σ W, Σ W·d and
+// Σ (M2 + W·d²) with d = mean − shift), thread t taking t, t + kBlock, ..., then a shuffle tree per warp and the warps
+// in order; thread 0 gets the result. A fixed order, and no division but the last: a chain of Chan merges, two
+// divisions each, kept these merges latency-bound.
+template <int kBlock>
+__device__ inline Acc merge_shifted(const Acc* partial, std::int64_t count, std::int64_t stride) {
+  constexpr int kWarps = kBlock / 32;
+  __shared__ std::int64_t first_of_warp[kWarps];
+  __shared__ double sums[4][kWarps];
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  std::int64_t mine = count;
+  for (std::int64_t c = threadIdx.x; c < count; c += kBlock)
+    if (partial[c * stride].w > 0) {
+      mine = c;
+      break;
+    }
+  for (int off = 16; off > 0; off >>= 1) mine = min(mine, __shfl_down_sync(0xffffffffu, mine, off));
+  if (lane == 0) first_of_warp[warp] = mine;
+  __syncthreads();
+  std::int64_t first = count;
+  for (int i = 0; i < kWarps; ++i) first = min(first, first_of_warp[i]);
+  const double shift = first < count ? partial[first * stride].mean : 0.0;
+  double n = 0, w = 0, s1 = 0, s2 = 0;
+#pragma unroll 4
+  for (std::int64_t c = threadIdx.x; c < count; c += kBlock) {
+    const Acc t = partial[c * stride];
+    const double d = t.mean - shift, wd = __dmul_rn(t.w, d);
+    n += t.n;
+    w += t.w;
+    s1 += wd;
+    s2 += __fma_rn(wd, d, t.m2);
+  }
+  for (int off = 16; off > 0; off >>= 1) {
+    n += __shfl_down_sync(0xffffffffu, n, off);
+    w += __shfl_down_sync(0xffffffffu, w, off);
+    s1 += __shfl_down_sync(0xffffffffu, s1, off);
+    s2 += __shfl_down_sync(0xffffffffu, s2, off);
+  }
+  if (lane == 0) sums[0][warp] = n, sums[1][warp] = w, sums[2][warp] = s1, sums[3][warp] = s2;
+  __syncthreads();
+  Acc r{0, 0, 0, 0};
+  if (threadIdx.x == 0) {
+    n = w = s1 = s2 = 0;
+    for (int i = 0; i < kWarps; ++i) n += sums[0][i], w += sums[1][i], s1 += sums[2][i], s2 += sums[3][i];
+    r = shifted_acc(n, w, shift, s1, s2);
+  }
+  __syncthreads();  // (the shared arrays may be used again by the caller's next merge)
+  return r;
+}
 
 __device__ inline double inverse_scale(double var, double eps, int mode) {
   if (mode == 0) return 1.0 / (sqrt(var) + eps);

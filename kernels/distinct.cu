@@ -287,15 +287,11 @@ __global__ void __launch_bounds__(kRunThreads)
   if (threadIdx.x == 0) partial[blockIdx.x] = r;
 }
 
-// One block per key: its blocks' partials merged in order, then the key's distinct_entry.
+// One block per key: its blocks' partials merged (merge_shifted), then the key's distinct_entry.
 __global__ void __launch_bounds__(kCombineThreads)
     distinct_runs_combine_kernel(const Acc* partial, std::int64_t blocks_per_key, double* out) {
-  const int k = blockIdx.x;
-  Acc a{0, 0, 0, 0};
-  for (std::int64_t c = threadIdx.x; c < blocks_per_key; c += kCombineThreads)
-    a = acc_merge(a, partial[k * blocks_per_key + c]);
-  const Acc r = block_merge<kCombineThreads>(a);
-  if (threadIdx.x == 0) distinct_entry(r.n, r.w, r.mean, r.m2, out + 3 * k);
+  const Acc r = merge_shifted<kCombineThreads>(partial + blockIdx.x * blocks_per_key, blocks_per_key, 1);
+  if (threadIdx.x == 0) distinct_entry(r.n, r.w, r.mean, r.m2, out + 3 * blockIdx.x);
 }
 
 // The occupied slots in any order (they are sorted next): orderable bits and key; +0 becomes −0 where the key saw one.

@@ -196,17 +196,13 @@ __device__ inline void zscore_entry(const double* m, int ddof, double eps, int e
   ab[1] = b;
 }
 
-// One block of kCombineThreads per key merges its chunks' partials in a fixed tree and writes {count, W, mean, M2};
-// with `ab`, also the key's z-score table entry (zscore_entry) under `rule`. A wide block keeps the chain of
-// dependent loads and merges per thread short (this kernel runs alone between two passes over the data).
-constexpr int kCombineThreads = 1024;
-static __global__ void __launch_bounds__(kCombineThreads)
-    combine_chunks_kernel(const Acc* partial, std::int64_t chunks, int num_keys, double* moments,
-                          double* ab = nullptr, ZscoreRule rule = {}) {
-  const int k = blockIdx.x;
-  Acc a{0, 0, 0, 0};
-  for (std::int64_t c = threadIdx.x; c < chunks; c += kCombineThreads) a = acc_merge(a, partial[c * num_keys + k]);
-  const Acc r = block_merge<kCombineThreads>(a);
+// Key k's chunk partials merged by one block of kBlock threads (merge_shifted), written as {count, W, mean, M2} to
+// moments[4k..] and, with `ab`, the key's z-score table entry (zscore_entry) under `rule`. Every thread of the block
+// calls it.
+template <int kBlock>
+__device__ inline void combine_key(const Acc* partial, std::int64_t chunks, int num_keys, int k, double* moments,
+                                   double* ab, const ZscoreRule& rule) {
+  const Acc r = merge_shifted<kBlock>(partial + k, chunks, num_keys);
   if (threadIdx.x == 0) {
     double* m = moments + 4 * k;
     m[0] = r.n;
@@ -215,6 +211,18 @@ static __global__ void __launch_bounds__(kCombineThreads)
     m[3] = r.m2;
     if (ab) zscore_entry(m, rule.ddof, rule.eps, rule.eps_mode, rule.singleton, ab + 2 * k);
   }
+}
+
+// One block per key (combine_key); it may be a dependent launch. (It runs alone between two passes over the data:
+// with 2,442 partials per key on an H200, 256 threads took 6.8 µs a call, 1,024 threads 8.5 µs.)
+constexpr int kCombineThreads = 256;
+template <int kBlock = kCombineThreads>
+__global__ void __launch_bounds__(kBlock)
+    combine_chunks_kernel(const Acc* partial, std::int64_t chunks, int num_keys, double* moments,
+                          double* ab = nullptr, ZscoreRule rule = {}) {
+  wait_for_previous();  // (a dependent launch: the partials come from the kernel before)
+  allow_next();
+  combine_key<kBlock>(partial, chunks, num_keys, blockIdx.x, moments, ab, rule);
 }
 
 template <class L>
@@ -323,7 +331,7 @@ void keyed_reduce(const L& load, std::int64_t n, int num_keys, double* moments, 
     else if (num_keys == 2) launch_keyed_chunks<2>(load, n, num_keys, sc.partial, s);
     else if (num_keys <= 4) launch_keyed_chunks<4>(load, n, num_keys, sc.partial, s);
     else launch_keyed_chunks<8>(load, n, num_keys, sc.partial, s);
-    combine_chunks_kernel<<<num_keys, kCombineThreads, 0, s>>>(sc.partial, chunks, num_keys, moments);
+    combine_chunks_kernel<><<<num_keys, kCombineThreads, 0, s>>>(sc.partial, chunks, num_keys, moments);
   } else {
     sort_keys_kernel<<<blocks_for(n), kThreads, 0, s>>>(load, n, num_keys, sc.keys_in, sc.index_in);
     std::size_t bytes = sc.sort_bytes;

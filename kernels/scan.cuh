@@ -20,13 +20,14 @@ __device__ inline int padded(std::int64_t i) { return static_cast<int>(i + (i >>
 inline std::int64_t scan_blocks(std::int64_t trajectories) { return blocks_for(trajectories, kScanThreads); }
 
 // stage[padded(i − row0)] = src[i] for the rows [row0, row1), kBlock threads: asynchronous copies straight into shared
-// memory (no registers held, every copy of the thread in flight at once). The caller synchronizes the block afterwards.
-template <int kBlock>
+// memory (no registers held, every copy of the thread in flight at once). With kWait false the copies are only
+// issued (the caller waits with __pipeline_wait_prior(0)); the caller synchronizes the block afterwards.
+template <int kBlock, bool kWait = true>
 __device__ inline void stage_rows_async(double* stage, std::int64_t row0, std::int64_t row1, const double* src) {
   for (std::int64_t i = row0 + threadIdx.x; i < row1; i += kBlock)
     __pipeline_memcpy_async(stage + padded(i - row0), src + i, sizeof(double));
   __pipeline_commit();
-  __pipeline_wait_prior(0);
+  if (kWait) __pipeline_wait_prior(0);
 }
 
 // The same with a computed value load(i): a few loads in flight per thread before their shared-memory stores.
@@ -86,143 +87,177 @@ __device__ inline double scan_input(const ScanArgs& a, double scale, std::int64_
   return a.pool_moments ? scale * (r - a.pool_moments[4 * a.pool[i] + 2]) : r;
 }
 
+// One thread's trajectory, rows [lo, hi): the reverse scan, the moments of its returns (shifted by its last return, so
+// that equal returns give M2 = 0 exactly) and, with kRows, each row's return g: into the stage with the row's owner
+// (this thread) when the block's rows are staged, else straight to the outputs with z-score coefficients za, zb.
+template <bool kRows>
+__device__ inline Acc scan_trajectory(const ScanArgs& a, double scale, double* stage, unsigned char* owner, bool staged,
+                                      std::int64_t row0, std::int64_t lo, std::int64_t hi, double za, double zb) {
+  auto put = [&](std::int64_t t, double g) {
+    if constexpr (kRows) {
+      if (staged) {
+        stage[padded(t - row0)] = g;
+        owner[t - row0] = static_cast<unsigned char>(threadIdx.x);
+      } else {
+        if (a.returns) a.returns[t] = g;
+        if (a.advantage) a.advantage[t] = (g - za) * zb;
+      }
+    }
+  };
+  double g = 0, shift = 0, s1 = 0, s2 = 0;
+  for (std::int64_t t = hi - 1; t >= lo; --t) {
+    const double x = staged ? stage[padded(t - row0)] : scan_input(a, scale, t);
+    // Rounded operations, never contracted into a fused multiply-add: the CPU's arithmetic, and the same bits in
+    // every kernel that inlines this scan.
+    g = __dadd_rn(x, __dmul_rn(a.gamma, g));  // (g = 0 before the last row, as on the CPU)
+    if (t == hi - 1) shift = g;
+    const double d = g - shift;
+    s1 += d;
+    s2 = __fma_rn(d, d, s2);
+    if (a.turn_level) put(t, g);
+  }
+  if (hi <= lo) return Acc{0, 0, 0, 0};
+  const double len = static_cast<double>(hi - lo);
+  if (!a.turn_level) {
+    for (std::int64_t t = lo; t < hi; ++t) put(t, g);
+    return Acc{len, len, g, 0.0};
+  }
+  return Acc{len, len, shift + s1 / len, fmax(0.0, s2 - s1 * s1 / len)};
+}
+
+
+// The moments per pool of a block's trajectories (`own` of each thread, pool own_pool, −1 for none), written to
+// a.block_partial[tile · num_pools + pool] for every pool. `scratch` (kTile · 28 bytes) must be free for every
+// thread of the block: nobody reads it any more. (The accumulators are kept as four arrays: one Acc per thread,
+// 32 bytes apart, made the stores and reads 4-way bank conflicts.)
+// Warp w reduces pools w, w + 8, ...: sums shifted by the mean of the pool's first trajectory in the block (Σ w·d and
+// Σ (M2 + w·d²) with d = mean − shift; lanes take every 32nd trajectory, then a fixed shuffle tree), turned into one
+// accumulator at the end. A chain of Chan merges, a division each, took longer than the scan.
+template <int kTile = kScanThreads>
+__device__ inline void pool_partials(const ScanArgs& a, std::int64_t tile, const Acc& own, int own_pool,
+                                     void* scratch) {
+  double* count = static_cast<double*>(scratch);
+  double* mean = count + kTile;
+  double* m2 = mean + kTile;
+  int* pool = reinterpret_cast<int*>(m2 + kTile);
+  count[threadIdx.x] = own.n;  // (= W: every turn weighs 1)
+  mean[threadIdx.x] = own.mean;
+  m2[threadIdx.x] = own.m2;
+  pool[threadIdx.x] = own_pool;
+  __syncthreads();
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  for (int p = warp; p < a.num_pools; p += kTile / 32) {
+    int first = -1;
+    for (int i = 0; i < kTile / 32 && first < 0; ++i) {
+      const unsigned hit = __ballot_sync(0xffffffffu, pool[32 * i + lane] == p);
+      if (hit) first = 32 * i + __ffs(hit) - 1;
+    }
+    Acc m{0, 0, 0, 0};
+    if (first >= 0) {  // (uniform over the warp)
+      const double shift = mean[first];
+      double n = 0, s1 = 0, s2 = 0;
+      for (int j = lane; j < kTile; j += 32) {
+        if (pool[j] != p) continue;
+        const double c = count[j], d = mean[j] - shift, wd = __dmul_rn(c, d);
+        n += c;
+        s1 += wd;
+        s2 += __fma_rn(wd, d, m2[j]);
+      }
+      for (int off = 16; off > 0; off >>= 1) {
+        n += __shfl_down_sync(0xffffffffu, n, off);
+        s1 += __shfl_down_sync(0xffffffffu, s1, off);
+        s2 += __shfl_down_sync(0xffffffffu, s2, off);
+      }
+      m = shifted_acc(n, n, shift, s1, s2);
+    }
+    if (lane == 0) a.block_partial[tile * a.num_pools + p] = m;
+  }
+}
+
+// The staged rows [row0, row1) of a pass with per-row outputs, stored coalesced: returns, and advantages with the
+// z-score coefficients of each row's owner (coef[2·thread], coef[2·thread + 1]). The caller synchronizes before.
+template <int kTile = kScanThreads>
+__device__ inline void store_rows(const ScanArgs& a, const double* stage, const unsigned char* owner,
+                                  const double* coef, std::int64_t row0, std::int64_t row1) {
+  for (std::int64_t i = row0 + threadIdx.x; i < row1; i += kTile) {
+    const double g = stage[padded(i - row0)];
+    if (a.returns) a.returns[i] = g;
+    if (a.advantage) {
+      const int o = owner[i - row0];
+      a.advantage[i] = (g - coef[2 * o]) * coef[2 * o + 1];
+    }
+  }
+}
+
 // kRows: the pass writes per-row outputs (returns, advantage); otherwise per-trajectory summaries or block partials.
 // A staged pass with both outputs stores them in one loop: each row's trajectory (its thread) is kept in `owner`,
 // with that trajectory's z-score coefficients.
-template <bool kRows>
-__global__ void __launch_bounds__(kScanThreads) scan_kernel(ScanArgs a) {
-  __shared__ double stage[kScanRows + kScanRows / 32];
-  __shared__ unsigned char owner[kRows ? kScanRows : 1];
-  __shared__ double coef[kRows ? 2 * kScanThreads : 1];
+template <bool kRows, int kTile = kScanThreads>
+__global__ void __launch_bounds__(kTile) scan_kernel(ScanArgs a) {
+  constexpr int kTileRows = kTile * (kScanRows / kScanThreads);
+  __shared__ double stage[kTileRows + kTileRows / 32];
+  __shared__ unsigned char owner[kRows ? kTileRows : 1];
+  __shared__ double coef[kRows ? 2 * kTile : 1];
   __shared__ double table[kRows ? 16 : 1];
-  const std::int64_t first = block_index(a.reversed) * kScanThreads;
-  const std::int64_t last = min(a.trajectories, first + kScanThreads);  // exclusive
+  const std::int64_t tile = block_index(a.reversed);
+  const std::int64_t first = tile * kTile;
+  const std::int64_t last = min(a.trajectories, first + kTile);  // exclusive
   const std::int64_t s = first + threadIdx.x;
   const bool mine = s < a.trajectories;
   // Every offset the block needs is read in one round trip, and the trajectory's pool is read while the rows are
   // staged: each dependent global read before the scan costs a DRAM latency with the block idle.
+  // A dependent launch (launch_scan) reads only the call's inputs (rewards, offsets, pools) before wait_for_previous.
   const std::int64_t row0 = a.offsets[first], row1 = a.offsets[last];
   const std::int64_t lo = mine ? a.offsets[s] : 0, hi = mine ? a.offsets[s + 1] : 0;
-  const bool small_table = kRows && a.advantage && a.num_pools > 0 && a.num_pools <= 8;  // z table in shared memory
-  if (small_table && threadIdx.x < 2 * a.num_pools) table[threadIdx.x] = a.ab[threadIdx.x];
   const bool wants_pool = kRows ? a.advantage != nullptr : a.block_partial != nullptr;
   int own_pool = -1;
   if (wants_pool && hi > lo) own_pool = a.trajectory_pool ? a.trajectory_pool[s] : a.pool[lo];
-  const bool staged = row1 - row0 <= kScanRows;
+  const bool staged = row1 - row0 <= kTileRows;
+  if (staged && !a.pool_moments) stage_rows_async<kTile, false>(stage, row0, row1, a.reward);
+  wait_for_previous();
   const double scale = a.scale ? *a.scale : 1.0;
-  if (staged) {
-    if (a.pool_moments)
-      stage_rows<kScanThreads>(stage, row0, row1, [&](std::int64_t i) { return scan_input(a, scale, i); });
-    else
-      stage_rows_async<kScanThreads>(stage, row0, row1, a.reward);
-  }
+  if (staged && a.pool_moments)
+    stage_rows<kTile>(stage, row0, row1, [&](std::int64_t i) { return scan_input(a, scale, i); });
+  const bool small_table = kRows && a.advantage && a.num_pools > 0 && a.num_pools <= 8;  // z table in shared memory
+  if (small_table && threadIdx.x < 2 * a.num_pools) table[threadIdx.x] = a.ab[threadIdx.x];
+  __pipeline_wait_prior(0);
   __syncthreads();
-  Acc own{0, 0, 0, 0};
   double za = 0, zb = 0;
   if (kRows && own_pool >= 0) {
     za = small_table ? table[2 * own_pool] : a.ab[2 * own_pool];
     zb = small_table ? table[2 * own_pool + 1] : a.ab[2 * own_pool + 1];
   }
-  // A row's value g: kept in the stage, or written out directly when the block's rows did not fit.
-  auto put = [&](std::int64_t t, double g) {
-    if constexpr (!kRows) return;  // summaries and partials only: nothing per row
-    if (staged) {
-      stage[padded(t - row0)] = g;
-      if (kRows) owner[t - row0] = static_cast<unsigned char>(threadIdx.x);
-    } else if (kRows) {
-      if (a.returns) a.returns[t] = g;
-      if (a.advantage) a.advantage[t] = (g - za) * zb;
-    }
-  };
-  if (mine) {
-    // Moments of the trajectory's returns shifted by its last return, so that equal returns give M2 = 0 exactly.
-    double g = 0, shift = 0, s1 = 0, s2 = 0;
-    for (std::int64_t t = hi - 1; t >= lo; --t) {
-      const double x = staged ? stage[padded(t - row0)] : scan_input(a, scale, t);
-      g = x + (t == hi - 1 ? 0.0 : a.gamma * g);
-      if (t == hi - 1) shift = g;
-      const double d = g - shift;
-      s1 += d;
-      s2 += d * d;
-      if (a.turn_level) put(t, g);
-    }
-    const double len = static_cast<double>(hi - lo);
-    if (hi > lo) {
-      if (a.turn_level) {
-        own = Acc{len, len, shift + s1 / len, fmax(0.0, s2 - s1 * s1 / len)};
-      } else {
-        for (std::int64_t t = lo; t < hi; ++t) put(t, g);
-        own = Acc{len, len, g, 0.0};
-      }
-    }
-    if (!kRows && a.summary) a.summary[s] = own;
-  }
+  const Acc own = scan_trajectory<kRows>(a, scale, stage, owner, staged, row0, lo, hi, za, zb);
   if constexpr (!kRows) {
+    if (mine && a.summary) a.summary[s] = own;
     if (!a.block_partial) return;
     __syncthreads();  // every thread has scanned: the stage is free
-    Acc* acc = reinterpret_cast<Acc*>(stage);
-    int* pool = reinterpret_cast<int*>(acc + kScanThreads);
-    acc[threadIdx.x] = own;
-    pool[threadIdx.x] = own_pool;
-    __syncthreads();
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    // Warp w reduces pools w, w + 8, ...: sums shifted by the mean of the pool's first trajectory in the block
-    // (Σ w·d and Σ (M2 + w·d²) with d = mean − shift; lanes take every 32nd trajectory, then a fixed shuffle tree),
-    // turned into one accumulator at the end. A chain of Chan merges, a division each, took longer than the scan.
-    for (int p = warp; p < a.num_pools; p += kScanThreads / 32) {
-      int first = -1;
-      for (int i = 0; i < kScanThreads / 32 && first < 0; ++i) {
-        const unsigned hit = __ballot_sync(0xffffffffu, pool[32 * i + lane] == p);
-        if (hit) first = 32 * i + __ffs(hit) - 1;
-      }
-      Acc m{0, 0, 0, 0};
-      if (first >= 0) {  // (uniform over the warp)
-        const double shift = acc[first].mean;
-        double n = 0, w = 0, s1 = 0, s2 = 0;
-        for (int j = lane; j < kScanThreads; j += 32) {
-          if (pool[j] != p) continue;
-          const Acc& t = acc[j];
-          const double d = t.mean - shift, wd = t.w * d;
-          n += t.n;
-          w += t.w;
-          s1 += wd;
-          s2 += t.m2 + wd * d;
-        }
-        for (int off = 16; off > 0; off >>= 1) {
-          n += __shfl_down_sync(0xffffffffu, n, off);
-          w += __shfl_down_sync(0xffffffffu, w, off);
-          s1 += __shfl_down_sync(0xffffffffu, s1, off);
-          s2 += __shfl_down_sync(0xffffffffu, s2, off);
-        }
-        m = shifted_acc(n, w, shift, s1, s2);
-      }
-      if (lane == 0) a.block_partial[block_index(a.reversed) * a.num_pools + p] = m;
-    }
+    pool_partials<kTile>(a, tile, own, own_pool, stage);
   } else {
     if (!staged) return;  // (uniform over the block)
     coef[2 * threadIdx.x] = za;
     coef[2 * threadIdx.x + 1] = zb;
     __syncthreads();
-    for (std::int64_t i = row0 + threadIdx.x; i < row1; i += kScanThreads) {
-      const double g = stage[padded(i - row0)];
-      if (a.returns) a.returns[i] = g;
-      if (a.advantage) {
-        const int o = owner[i - row0];
-        a.advantage[i] = (g - coef[2 * o]) * coef[2 * o + 1];
-      }
-    }
+    store_rows<kTile>(a, stage, owner, coef, row0, row1);
   }
 }
 
-inline void launch_scan(const ScanArgs& a, cudaStream_t s) {
+// dependent: a dependent launch (launch_dependent), for a pass that follows a kernel of the same call.
+inline void launch_scan(const ScanArgs& a, cudaStream_t s, bool dependent = false) {
   if (a.trajectories == 0) return;
   const bool rows = a.returns || a.advantage;
   if (rows && (a.summary || a.block_partial))
     throw std::logic_error("trajectory scan: per-row outputs and per-trajectory summaries are separate passes");
   if (a.block_partial && a.num_pools > 8)
     throw std::logic_error("trajectory scan: block partials need ≤ 8 pools");
-  if (rows) scan_kernel<true><<<blocks_for(a.trajectories, kScanThreads), kScanThreads, 0, s>>>(a);
-  else scan_kernel<false><<<blocks_for(a.trajectories, kScanThreads), kScanThreads, 0, s>>>(a);
+  const unsigned blocks = blocks_for(a.trajectories, kScanThreads);
+  if (dependent) {
+    if (rows) launch_dependent(scan_kernel<true>, blocks, kScanThreads, s, a);
+    else launch_dependent(scan_kernel<false>, blocks, kScanThreads, s, a);
+    return;
+  }
+  if (rows) scan_kernel<true><<<blocks, kScanThreads, 0, s>>>(a);
+  else scan_kernel<false><<<blocks, kScanThreads, 0, s>>>(a);
   check(cudaGetLastError(), "trajectory scan");
 }
 

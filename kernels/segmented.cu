@@ -2,6 +2,7 @@
 // pipeline. No torch headers here.
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 
 #include "kernels/device_common.cuh"
 #include "kernels/kernels.h"
@@ -50,6 +51,21 @@ __global__ void affine_kernel(const double* x, const std::int32_t* key, std::int
 }
 
 }  // namespace
+
+bool detail::dependent_launch_supported() {
+  static std::mutex mutex;
+  static signed char known[64] = {};  // 0 unknown, 1 no, 2 yes
+  int dev = 0;
+  if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= 64) return false;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (!known[dev]) {
+    int major = 0;
+    known[dev] = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) == cudaSuccess && major >= 9
+                     ? 2
+                     : 1;
+  }
+  return known[dev] == 2;
+}
 
 bool cuda_available() {
   int count = 0;
@@ -139,14 +155,15 @@ void mars_paper(const double* reward, const std::int64_t* offsets, std::int64_t 
   a.trajectory_pool = pool;
   const ZscoreRule rule{o.ddof, o.eps, o.eps_mode, o.singleton};
   if (num_pools <= kMaxKeys) {
-    // Each block merges its trajectories per pool; one block per pool merges the blocks' partials in block order and
+    // Each block merges its trajectories per pool; one block per pool merges the blocks' partials (merge_shifted) and
     // writes the pool's z-score table entry. (Blocks cover a fixed number of trajectories, so the merge order and the
     // result do not depend on the device.)
     const std::int64_t blocks = scan_blocks(trajectories);
     a.block_partial = c.take<Acc>(static_cast<std::size_t>(blocks) * num_pools);
     a.num_pools = num_pools;
     launch_scan(a, s);
-    combine_chunks_kernel<<<num_pools, kCombineThreads, 0, s>>>(a.block_partial, blocks, num_pools, moments, ab, rule);
+    combine_chunks_kernel<><<<num_pools, kCombineThreads, 0, s>>>(a.block_partial, blocks, num_pools, moments, ab,
+                                                                  rule);
     a.block_partial = nullptr;
   } else {
     a.summary = c.take<Acc>(trajectories);
@@ -162,7 +179,9 @@ void mars_paper(const double* reward, const std::int64_t* offsets, std::int64_t 
   a.advantage = advantage;
   a.ab = ab;
   a.reversed = true;
-  launch_scan(a, s);
+  // A dependent launch: pass 2's blocks read offsets and stage rewards while the z-score table is finished (on an
+  // H200, 1 µs less a call; the merge as a dependent launch of pass 1 was 5 µs slower).
+  launch_scan(a, s, true);
 }
 
 double peak_bandwidth() {

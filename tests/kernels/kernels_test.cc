@@ -126,6 +126,8 @@ TEST_CASE("kernels: MARS paper mode equals the CPU estimator", "[gpu][kernels]")
   compare_estimator("mars", {{"mode", "paper"}, {"agent_specific", false}, {"ddof", 0}, {"eps_mode", "clamp_var"},
                              {"singleton", "raw"}},
                     make_batch({lengths, 3, 2, 1, Spec::kDiscrete, false, true, 8}));
+  // Long trajectories: most blocks' rows do not fit the shared-memory stage (read from global memory instead).
+  compare_estimator("mars", paper, make_batch({random_lengths(3000, 60, 9), 3, 2, 1, Spec::kNormal, false, true, 9}));
   // An empty batch is left to the CPU estimator.
   estimators::TurnBatchData empty;
   auto est = estimators::make_estimator("mars", paper);
