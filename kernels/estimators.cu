@@ -235,7 +235,7 @@ __global__ void centred_affine_kernel(CentredLoader c, std::int64_t n, const dou
 // Pass 1: each trajectory's score Σ r in turn order (the CPU's order) and its group (−1 for an empty trajectory).
 __global__ void trajectory_scores_kernel(const double* reward, const std::int64_t* offsets, std::int64_t trajectories,
                                          const std::int32_t* group, double* score, std::int32_t* key) {
-  __shared__ double stage[kStageRows + kStageRows / 32];
+  __shared__ double stage[kStageRows];
   const std::int64_t first = blockIdx.x * static_cast<std::int64_t>(blockDim.x);
   const std::int64_t last = min(trajectories, first + blockDim.x);
   const std::int64_t s = first + threadIdx.x;
@@ -249,7 +249,7 @@ __global__ void trajectory_scores_kernel(const double* reward, const std::int64_
   __syncthreads();
   if (!mine) return;
   double total = 0;
-  for (std::int64_t t = lo; t < hi; ++t) total += staged ? stage[padded(t - row0)] : reward[t];
+  for (std::int64_t t = lo; t < hi; ++t) total += staged ? stage[slot(static_cast<int>(t - row0))] : reward[t];
   score[s] = total;
   key[s] = g;
 }

@@ -1,6 +1,6 @@
 // The per-trajectory reverse scan shared by the MARS pipelines: one thread per trajectory, a block's rows (its 256
 // trajectories are consecutive, so their rows are one range) staged through shared memory with coalesced loads and
-// stores when they fit (padded against bank conflicts); otherwise the threads use global memory directly. Staged loads
+// stores when they fit (rows permuted within each 16 against bank conflicts: slot); otherwise the threads use global memory directly. Staged loads
 // keep many reads in flight per thread (asynchronous copies into shared memory, or batches of loads before their
 // stores): with one read in flight per thread the kernels were bound by DRAM latency, not bandwidth.
 #pragma once
@@ -16,16 +16,20 @@ constexpr int kStageRows = 4096;  // rows staged by a block of kThreads threads 
 // 10^7 turns).
 constexpr int kScanThreads = 256;
 constexpr int kScanRows = 4096;
-__device__ inline int padded(std::int64_t i) { return static_cast<int>(i + (i >> 5)); }
+// The shared-memory slot of a block's row i: i with its low 4 bits XORed by bits 4–7 of i ^ (i >> 1). A warp reading
+// one row per thread at a fixed stride (a thread per trajectory: 8, 16, 32 rows apart) or 32 consecutive rows meets
+// each 8-byte bank pair at most twice (the minimum for doubles), and no padding is needed: 32 KiB stage 4,096 rows, so
+// that six blocks fit an SM's shared memory (five with padding).
+__device__ inline int slot(int i) { return i ^ (((i >> 4) ^ (i >> 5)) & 15); }
 inline std::int64_t scan_blocks(std::int64_t trajectories) { return blocks_for(trajectories, kScanThreads); }
 
-// stage[padded(i − row0)] = src[i] for the rows [row0, row1), kBlock threads: asynchronous copies straight into shared
+// stage[slot(i − row0)] = src[i] for the rows [row0, row1), kBlock threads: asynchronous copies straight into shared
 // memory (no registers held, every copy of the thread in flight at once). With kWait false the copies are only
 // issued (the caller waits with __pipeline_wait_prior(0)); the caller synchronizes the block afterwards.
 template <int kBlock, bool kWait = true>
 __device__ inline void stage_rows_async(double* stage, std::int64_t row0, std::int64_t row1, const double* src) {
   for (std::int64_t i = row0 + threadIdx.x; i < row1; i += kBlock)
-    __pipeline_memcpy_async(stage + padded(i - row0), src + i, sizeof(double));
+    __pipeline_memcpy_async(stage + slot(static_cast<int>(i - row0)), src + i, sizeof(double));
   __pipeline_commit();
   if (kWait) __pipeline_wait_prior(0);
 }
@@ -44,7 +48,7 @@ __device__ inline void stage_rows(double* stage, std::int64_t row0, std::int64_t
 #pragma unroll
     for (int j = 0; j < kBatch; ++j) {
       const std::int64_t i = base + j * kBlock;
-      if (i < row1) stage[padded(i - row0)] = v[j];
+      if (i < row1) stage[slot(static_cast<int>(i - row0))] = v[j];
     }
   }
 }
@@ -89,42 +93,58 @@ __device__ inline double scan_input(const ScanArgs& a, double scale, std::int64_
 
 // One thread's trajectory, rows [lo, hi): the reverse scan, the moments of its returns (shifted by its last return, so
 // that equal returns give M2 = 0 exactly) and, with kRows, each row's return g: into the stage with the row's owner
-// (this thread) when the block's rows are staged, else straight to the outputs with z-score coefficients za, zb.
+// tag (store_rows) when the block's rows are staged, else straight to the outputs with z-score coefficients za, zb.
 template <bool kRows>
-__device__ inline Acc scan_trajectory(const ScanArgs& a, double scale, double* stage, unsigned char* owner, bool staged,
-                                      std::int64_t row0, std::int64_t lo, std::int64_t hi, double za, double zb) {
-  auto put = [&](std::int64_t t, double g) {
-    if constexpr (kRows) {
-      if (staged) {
-        stage[padded(t - row0)] = g;
-        owner[t - row0] = static_cast<unsigned char>(threadIdx.x);
-      } else {
-        if (a.returns) a.returns[t] = g;
-        if (a.advantage) a.advantage[t] = (g - za) * zb;
-      }
-    }
-  };
+__device__ inline Acc scan_trajectory(const ScanArgs& a, double scale, double* stage, unsigned char* owner,
+                                      unsigned char tag, bool staged, std::int64_t row0, std::int64_t lo,
+                                      std::int64_t hi, double za, double zb) {
   double g = 0, shift = 0, s1 = 0, s2 = 0;
-  for (std::int64_t t = hi - 1; t >= lo; --t) {
-    const double x = staged ? stage[padded(t - row0)] : scan_input(a, scale, t);
+  auto step = [&](double x, bool last_row) {
     // Rounded operations, never contracted into a fused multiply-add: the CPU's arithmetic, and the same bits in
     // every kernel that inlines this scan.
     g = __dadd_rn(x, __dmul_rn(a.gamma, g));  // (g = 0 before the last row, as on the CPU)
-    if (t == hi - 1) shift = g;
+    if (last_row) shift = g;
     const double d = g - shift;
     s1 += d;
     s2 = __fma_rn(d, d, s2);
-    if (a.turn_level) put(t, g);
+  };
+  auto put_global = [&](std::int64_t t, double v) {
+    if (a.returns) a.returns[t] = v;
+    if (a.advantage) a.advantage[t] = (v - za) * zb;
+  };
+  const int l = static_cast<int>(lo - row0), h = static_cast<int>(hi - row0);  // (staged: rows within the block)
+  if (staged) {
+    // Batches of rows from the end, each read before its steps: the reads overlap instead of each step waiting.
+    constexpr int kBatch = 4;
+    for (int top = h; top > l; top -= kBatch) {
+      double x[kBatch];
+#pragma unroll
+      for (int j = 0; j < kBatch; ++j) x[j] = top - 1 - j >= l ? stage[slot(top - 1 - j)] : 0.0;
+#pragma unroll
+      for (int j = 0; j < kBatch; ++j) {
+        const int t = top - 1 - j;
+        if (t < l) break;
+        step(x[j], t == h - 1);
+        if (kRows && a.turn_level) stage[slot(t)] = g, owner[t] = tag;
+      }
+    }
+  } else {
+    for (std::int64_t t = hi - 1; t >= lo; --t) {
+      step(scan_input(a, scale, t), t == hi - 1);
+      if (kRows && a.turn_level) put_global(t, g);
+    }
   }
   if (hi <= lo) return Acc{0, 0, 0, 0};
   const double len = static_cast<double>(hi - lo);
   if (!a.turn_level) {
-    for (std::int64_t t = lo; t < hi; ++t) put(t, g);
+    if (kRows && staged)
+      for (int t = l; t < h; ++t) stage[slot(t)] = g, owner[t] = tag;
+    else if (kRows)
+      for (std::int64_t t = lo; t < hi; ++t) put_global(t, g);
     return Acc{len, len, g, 0.0};
   }
   return Acc{len, len, shift + s1 / len, fmax(0.0, s2 - s1 * s1 / len)};
 }
-
 
 // The moments per pool of a block's trajectories (`own` of each thread, pool own_pool, −1 for none), written to
 // a.block_partial[tile · num_pools + pool] for every pool. `scratch` (kTile · 28 bytes) must be free for every
@@ -175,12 +195,12 @@ __device__ inline void pool_partials(const ScanArgs& a, std::int64_t tile, const
 }
 
 // The staged rows [row0, row1) of a pass with per-row outputs, stored coalesced: returns, and advantages with the
-// z-score coefficients of each row's owner (coef[2·thread], coef[2·thread + 1]). The caller synchronizes before.
+// z-score coefficients of each row's owner tag o (coef[2o], coef[2o + 1]). The caller synchronizes before.
 template <int kTile = kScanThreads>
 __device__ inline void store_rows(const ScanArgs& a, const double* stage, const unsigned char* owner,
                                   const double* coef, std::int64_t row0, std::int64_t row1) {
   for (std::int64_t i = row0 + threadIdx.x; i < row1; i += kTile) {
-    const double g = stage[padded(i - row0)];
+    const double g = stage[slot(static_cast<int>(i - row0))];
     if (a.returns) a.returns[i] = g;
     if (a.advantage) {
       const int o = owner[i - row0];
@@ -190,15 +210,16 @@ __device__ inline void store_rows(const ScanArgs& a, const double* stage, const 
 }
 
 // kRows: the pass writes per-row outputs (returns, advantage); otherwise per-trajectory summaries or block partials.
-// A staged pass with both outputs stores them in one loop: each row's trajectory (its thread) is kept in `owner`,
-// with that trajectory's z-score coefficients.
-template <bool kRows, int kTile = kScanThreads>
-__global__ void __launch_bounds__(kTile) scan_kernel(ScanArgs a) {
+// A staged pass with both outputs stores them in one loop, each row's z-score coefficients found through its owner
+// tag: with kSmall (≤ 8 pools, or no advantages) the row's pool and the z table in shared memory, otherwise the row's
+// thread and that thread's coefficients (coef), read from the table in global memory.
+template <bool kRows, int kTile = kScanThreads, bool kSmall = false>
+__global__ void __launch_bounds__(kTile, 1536 / kTile) scan_kernel(ScanArgs a) {
   constexpr int kTileRows = kTile * (kScanRows / kScanThreads);
-  __shared__ double stage[kTileRows + kTileRows / 32];
+  __shared__ double stage[kTileRows];
   __shared__ unsigned char owner[kRows ? kTileRows : 1];
-  __shared__ double coef[kRows ? 2 * kTile : 1];
-  __shared__ double table[kRows ? 16 : 1];
+  __shared__ double coef[kRows && !kSmall ? 2 * kTile : 1];
+  __shared__ double table[kRows && kSmall ? 16 : 1];
   const std::int64_t tile = block_index(a.reversed);
   const std::int64_t first = tile * kTile;
   const std::int64_t last = min(a.trajectories, first + kTile);  // exclusive
@@ -218,27 +239,28 @@ __global__ void __launch_bounds__(kTile) scan_kernel(ScanArgs a) {
   const double scale = a.scale ? *a.scale : 1.0;
   if (staged && a.pool_moments)
     stage_rows<kTile>(stage, row0, row1, [&](std::int64_t i) { return scan_input(a, scale, i); });
-  const bool small_table = kRows && a.advantage && a.num_pools > 0 && a.num_pools <= 8;  // z table in shared memory
-  if (small_table && threadIdx.x < 2 * a.num_pools) table[threadIdx.x] = a.ab[threadIdx.x];
+  if (kRows && kSmall && a.advantage && threadIdx.x < 2 * a.num_pools) table[threadIdx.x] = a.ab[threadIdx.x];
   __pipeline_wait_prior(0);
   __syncthreads();
   double za = 0, zb = 0;
   if (kRows && own_pool >= 0) {
-    za = small_table ? table[2 * own_pool] : a.ab[2 * own_pool];
-    zb = small_table ? table[2 * own_pool + 1] : a.ab[2 * own_pool + 1];
+    za = kSmall ? table[2 * own_pool] : a.ab[2 * own_pool];
+    zb = kSmall ? table[2 * own_pool + 1] : a.ab[2 * own_pool + 1];
   }
-  const Acc own = scan_trajectory<kRows>(a, scale, stage, owner, staged, row0, lo, hi, za, zb);
+  const auto tag = static_cast<unsigned char>(kSmall ? max(own_pool, 0) : threadIdx.x);
+  const Acc own = scan_trajectory<kRows>(a, scale, stage, owner, tag, staged, row0, lo, hi, za, zb);
   if constexpr (!kRows) {
     if (mine && a.summary) a.summary[s] = own;
-    if (!a.block_partial) return;
-    __syncthreads();  // every thread has scanned: the stage is free
-    pool_partials<kTile>(a, tile, own, own_pool, stage);
+    if (a.block_partial) {
+      __syncthreads();  // every thread has scanned: the stage is free
+      pool_partials<kTile>(a, tile, own, own_pool, stage);
+    }
+    allow_next();  // (a dependent launch after this pass starts once every block has written its results)
   } else {
     if (!staged) return;  // (uniform over the block)
-    coef[2 * threadIdx.x] = za;
-    coef[2 * threadIdx.x + 1] = zb;
+    if (!kSmall) coef[2 * threadIdx.x] = za, coef[2 * threadIdx.x + 1] = zb;
     __syncthreads();
-    store_rows<kTile>(a, stage, owner, coef, row0, row1);
+    store_rows<kTile>(a, stage, owner, kSmall ? table : coef, row0, row1);
   }
 }
 
@@ -251,13 +273,13 @@ inline void launch_scan(const ScanArgs& a, cudaStream_t s, bool dependent = fals
   if (a.block_partial && a.num_pools > 8)
     throw std::logic_error("trajectory scan: block partials need ≤ 8 pools");
   const unsigned blocks = blocks_for(a.trajectories, kScanThreads);
+  const bool small = !a.advantage || (a.num_pools > 0 && a.num_pools <= 8);
+  auto* kernel = !rows ? scan_kernel<false> : small ? scan_kernel<true, kScanThreads, true> : scan_kernel<true>;
   if (dependent) {
-    if (rows) launch_dependent(scan_kernel<true>, blocks, kScanThreads, s, a);
-    else launch_dependent(scan_kernel<false>, blocks, kScanThreads, s, a);
+    launch_dependent(kernel, blocks, kScanThreads, s, a);
     return;
   }
-  if (rows) scan_kernel<true><<<blocks, kScanThreads, 0, s>>>(a);
-  else scan_kernel<false><<<blocks, kScanThreads, 0, s>>>(a);
+  kernel<<<blocks, kScanThreads, 0, s>>>(a);
   check(cudaGetLastError(), "trajectory scan");
 }
 
