@@ -1,8 +1,9 @@
 // The per-trajectory reverse scan shared by the MARS pipelines: one thread per trajectory, a block's rows (its 256
 // trajectories are consecutive, so their rows are one range) staged through shared memory with coalesced loads and
-// stores when they fit (rows permuted within each 16 against bank conflicts: slot); otherwise the threads use global memory directly. Staged loads
-// keep many reads in flight per thread (asynchronous copies into shared memory, or batches of loads before their
-// stores): with one read in flight per thread the kernels were bound by DRAM latency, not bandwidth.
+// stores when they fit (rows permuted within each 16 against bank conflicts: slot); otherwise the threads use global
+// memory directly. Staged loads keep many reads in flight per thread (asynchronous copies into shared memory, or
+// batches of loads before their stores): with one read in flight per thread the kernels were bound by DRAM latency,
+// not bandwidth.
 #pragma once
 
 #include <cuda_pipeline.h>
