@@ -20,7 +20,7 @@ constexpr int kScanRows = 4096;
 // The shared-memory slot of a block's row i: i with its low 4 bits XORed by bits 4–7 of i ^ (i >> 1). A warp reading
 // one row per thread at a fixed stride (a thread per trajectory: 8, 16, 32 rows apart) or 32 consecutive rows meets
 // each 8-byte bank pair at most twice (the minimum for doubles), and no padding is needed: 32 KiB stage 4,096 rows, so
-// that six blocks fit an SM's shared memory (five with padding).
+// that six blocks of paper mode's second pass fit an SM's shared memory (five with padding).
 __device__ inline int slot(int i) { return i ^ (((i >> 4) ^ (i >> 5)) & 15); }
 inline std::int64_t scan_blocks(std::int64_t trajectories) { return blocks_for(trajectories, kScanThreads); }
 
