@@ -148,28 +148,27 @@ __device__ inline Acc scan_trajectory(const ScanArgs& a, double scale, double* s
 }
 
 // The moments per pool of a block's trajectories (`own` of each thread, pool own_pool, −1 for none), written to
-// a.block_partial[tile · num_pools + pool] for every pool. `scratch` (kTile · 28 bytes) must be free for every
-// thread of the block: nobody reads it any more. (The accumulators are kept as four arrays: one Acc per thread,
+// a.block_partial[tile · num_pools + pool] for every pool. `scratch` (kScanThreads · 28 bytes) must be free for
+// every thread of the block: nobody reads it any more. (The accumulators are kept as four arrays: one Acc per thread,
 // 32 bytes apart, made the stores and reads 4-way bank conflicts.)
 // Warp w reduces pools w, w + 8, ...: sums shifted by the mean of the pool's first trajectory in the block (Σ w·d and
 // Σ (M2 + w·d²) with d = mean − shift; lanes take every 32nd trajectory, then a fixed shuffle tree), turned into one
 // accumulator at the end. A chain of Chan merges, a division each, took longer than the scan.
-template <int kTile = kScanThreads>
 __device__ inline void pool_partials(const ScanArgs& a, std::int64_t tile, const Acc& own, int own_pool,
                                      void* scratch) {
   double* count = static_cast<double*>(scratch);
-  double* mean = count + kTile;
-  double* m2 = mean + kTile;
-  int* pool = reinterpret_cast<int*>(m2 + kTile);
+  double* mean = count + kScanThreads;
+  double* m2 = mean + kScanThreads;
+  int* pool = reinterpret_cast<int*>(m2 + kScanThreads);
   count[threadIdx.x] = own.n;  // (= W: every turn weighs 1)
   mean[threadIdx.x] = own.mean;
   m2[threadIdx.x] = own.m2;
   pool[threadIdx.x] = own_pool;
   __syncthreads();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  for (int p = warp; p < a.num_pools; p += kTile / 32) {
+  for (int p = warp; p < a.num_pools; p += kScanThreads / 32) {
     int first = -1;
-    for (int i = 0; i < kTile / 32 && first < 0; ++i) {
+    for (int i = 0; i < kScanThreads / 32 && first < 0; ++i) {
       const unsigned hit = __ballot_sync(0xffffffffu, pool[32 * i + lane] == p);
       if (hit) first = 32 * i + __ffs(hit) - 1;
     }
@@ -177,7 +176,7 @@ __device__ inline void pool_partials(const ScanArgs& a, std::int64_t tile, const
     if (first >= 0) {  // (uniform over the warp)
       const double shift = mean[first];
       double n = 0, s1 = 0, s2 = 0;
-      for (int j = lane; j < kTile; j += 32) {
+      for (int j = lane; j < kScanThreads; j += 32) {
         if (pool[j] != p) continue;
         const double c = count[j], d = mean[j] - shift, wd = __dmul_rn(c, d);
         n += c;
@@ -197,10 +196,9 @@ __device__ inline void pool_partials(const ScanArgs& a, std::int64_t tile, const
 
 // The staged rows [row0, row1) of a pass with per-row outputs, stored coalesced: returns, and advantages with the
 // z-score coefficients of each row's owner tag o (coef[2o], coef[2o + 1]). The caller synchronizes before.
-template <int kTile = kScanThreads>
 __device__ inline void store_rows(const ScanArgs& a, const double* stage, const unsigned char* owner,
                                   const double* coef, std::int64_t row0, std::int64_t row1) {
-  for (std::int64_t i = row0 + threadIdx.x; i < row1; i += kTile) {
+  for (std::int64_t i = row0 + threadIdx.x; i < row1; i += kScanThreads) {
     const double g = stage[slot(static_cast<int>(i - row0))];
     if (a.returns) a.returns[i] = g;
     if (a.advantage) {
@@ -213,17 +211,17 @@ __device__ inline void store_rows(const ScanArgs& a, const double* stage, const 
 // kRows: the pass writes per-row outputs (returns, advantage); otherwise per-trajectory summaries or block partials.
 // A staged pass with both outputs stores them in one loop, each row's z-score coefficients found through its owner
 // tag: with kSmall (≤ 8 pools, or no advantages) the row's pool and the z table in shared memory, otherwise the row's
-// thread and that thread's coefficients (coef), read from the table in global memory.
-template <bool kRows, int kTile = kScanThreads, bool kSmall = false>
-__global__ void __launch_bounds__(kTile, 1536 / kTile) scan_kernel(ScanArgs a) {
-  constexpr int kTileRows = kTile * (kScanRows / kScanThreads);
-  __shared__ double stage[kTileRows];
-  __shared__ unsigned char owner[kRows ? kTileRows : 1];
-  __shared__ double coef[kRows && !kSmall ? 2 * kTile : 1];
+// thread and that thread's coefficients (coef), read from the table in global memory. Six blocks per SM: what the
+// shared memory of paper mode's passes allows, and the bound keeps the registers to it (40 a thread, no spills).
+template <bool kRows, bool kSmall = false>
+__global__ void __launch_bounds__(kScanThreads, 6) scan_kernel(ScanArgs a) {
+  __shared__ double stage[kScanRows];
+  __shared__ unsigned char owner[kRows ? kScanRows : 1];
+  __shared__ double coef[kRows && !kSmall ? 2 * kScanThreads : 1];
   __shared__ double table[kRows && kSmall ? 16 : 1];
   const std::int64_t tile = block_index(a.reversed);
-  const std::int64_t first = tile * kTile;
-  const std::int64_t last = min(a.trajectories, first + kTile);  // exclusive
+  const std::int64_t first = tile * kScanThreads;
+  const std::int64_t last = min(a.trajectories, first + kScanThreads);  // exclusive
   const std::int64_t s = first + threadIdx.x;
   const bool mine = s < a.trajectories;
   // Every offset the block needs is read in one round trip, and the trajectory's pool is read while the rows are
@@ -234,12 +232,12 @@ __global__ void __launch_bounds__(kTile, 1536 / kTile) scan_kernel(ScanArgs a) {
   const bool wants_pool = kRows ? a.advantage != nullptr : a.block_partial != nullptr;
   int own_pool = -1;
   if (wants_pool && hi > lo) own_pool = a.trajectory_pool ? a.trajectory_pool[s] : a.pool[lo];
-  const bool staged = row1 - row0 <= kTileRows;
-  if (staged && !a.pool_moments) stage_rows_async<kTile, false>(stage, row0, row1, a.reward);
+  const bool staged = row1 - row0 <= kScanRows;
+  if (staged && !a.pool_moments) stage_rows_async<kScanThreads, false>(stage, row0, row1, a.reward);
   wait_for_previous();
   const double scale = a.scale ? *a.scale : 1.0;
   if (staged && a.pool_moments)
-    stage_rows<kTile>(stage, row0, row1, [&](std::int64_t i) { return scan_input(a, scale, i); });
+    stage_rows<kScanThreads>(stage, row0, row1, [&](std::int64_t i) { return scan_input(a, scale, i); });
   if (kRows && kSmall && a.advantage && threadIdx.x < 2 * a.num_pools) table[threadIdx.x] = a.ab[threadIdx.x];
   __pipeline_wait_prior(0);
   __syncthreads();
@@ -254,14 +252,14 @@ __global__ void __launch_bounds__(kTile, 1536 / kTile) scan_kernel(ScanArgs a) {
     if (mine && a.summary) a.summary[s] = own;
     if (a.block_partial) {
       __syncthreads();  // every thread has scanned: the stage is free
-      pool_partials<kTile>(a, tile, own, own_pool, stage);
+      pool_partials(a, tile, own, own_pool, stage);
     }
     allow_next();  // (a dependent launch after this pass starts once every block has written its results)
   } else {
     if (!staged) return;  // (uniform over the block)
     if (!kSmall) coef[2 * threadIdx.x] = za, coef[2 * threadIdx.x + 1] = zb;
     __syncthreads();
-    store_rows<kTile>(a, stage, owner, kSmall ? table : coef, row0, row1);
+    store_rows(a, stage, owner, kSmall ? table : coef, row0, row1);
   }
 }
 
@@ -275,7 +273,7 @@ inline void launch_scan(const ScanArgs& a, cudaStream_t s, bool dependent = fals
     throw std::logic_error("trajectory scan: block partials need ≤ 8 pools");
   const unsigned blocks = blocks_for(a.trajectories, kScanThreads);
   const bool small = !a.advantage || (a.num_pools > 0 && a.num_pools <= 8);
-  auto* kernel = !rows ? scan_kernel<false> : small ? scan_kernel<true, kScanThreads, true> : scan_kernel<true>;
+  auto* kernel = !rows ? scan_kernel<false> : small ? scan_kernel<true, true> : scan_kernel<true>;
   if (dependent) {
     launch_dependent(kernel, blocks, kScanThreads, s, a);
     return;
