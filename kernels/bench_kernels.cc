@@ -168,10 +168,10 @@ int run_kernel_bench(int repeats) {
       const double bytes = n * (8 + 8 + 16) + S * (8 + 4 + 8 + 4);
       row("mars paper", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
-    {  // MARS code mode: pool means (reads reward + pool; the reward scale follows from them), scan (reads the same,
-       // writes returns), distinct values (reads returns + seat into a hash table; only the distinct values are
-       // sorted), whitening of the centred returns (reads returns + seat for the moments, again for the output, writes
-       // advantages).
+    {  // MARS code mode, fused (kernels/mars_code.cu): pass A reads the rewards, offsets and each trajectory's pool and
+       // seat ids and writes a tag per trajectory; pass B reads the rewards, offsets and tags (its returns go to the
+       // hash tables, in the L2 cache); the tables (8 B a slot) are cleared and their runs read once; pass D reads the
+       // rewards, offsets and tags and writes returns and advantages (16 B/turn).
       CodeOptions o;
       o.unique_tolerance = 0;  // exact distinct values, as torch.unique takes them
       PaperResult r;
@@ -180,7 +180,8 @@ int run_kernel_bench(int repeats) {
           repeats);
       torch::Tensor adv;
       const double t = time_ms([&] { adv = torch_code(b, o.eps); }, slow);
-      const double bytes = n * (12 + 12 + 8 + 12 + 12 + 12 + 8) + S * 16;
+      const double table = 8.0 * 2 * 262144;  // 2 seats × 2^18 slots (hash_log at these sizes)
+      const double bytes = n * (8 + 8 + 8 + 16) + S * (3 * 8 + 4 + 4 + 4 + 2 * 4) + 2 * table;
       row("mars code", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
     {  // GRPO over trajectory scores: reads rewards and one group id per trajectory, reduces, writes returns and

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "kernels/device_common.cuh"
+#include "kernels/distinct.cuh"
 #include "kernels/kernels.h"
 #include "kernels/keyed_reduce.cuh"
 
@@ -18,15 +19,6 @@ namespace {
 using namespace detail;
 
 // ---- distinct values --------------------------------------------------------------------------------------------
-
-// Doubles as unsigned integers in the same order (finite values; −0 sorts just below +0).
-__device__ inline unsigned long long orderable(double d) {
-  const unsigned long long u = __double_as_longlong(d);
-  return (u >> 63) ? ~u : (u | (1ull << 63));
-}
-__device__ inline double from_orderable(unsigned long long u) {
-  return __longlong_as_double((u >> 63) ? (u & ~(1ull << 63)) : ~u);
-}
 
 __global__ void distinct_fill_kernel(const double* x, const std::int32_t* key, std::int64_t n, int num_keys,
                                      bool has_extra, double extra, unsigned long long* bits, int* keys) {
@@ -157,48 +149,11 @@ __global__ void distinct_finish_kernel(const double* moments, int num_keys, doub
   distinct_entry(moments[4 * k], moments[4 * k + 1], moments[4 * k + 2], moments[4 * k + 3], out + 3 * k);
 }
 
-// Exact deduplication by hashing, before the sort: one open-addressing table of 2^hash_log(m, keys) slots per key
-// holding the values' orderable bits (linear probing, compare-and-swap from empty). A slot only ever changes from
-// empty to a value, so a stale read of an empty slot is corrected by the compare-and-swap. Zeros are inserted as +0
-// (−0 == +0 is one distinct value) and a per-key flag remembers a −0, which represents the class after sorting as in
-// the sort path. A key whose distinct values pass half its slots, or a NaN, sets `overflow` and the caller sorts
-// everything instead.
-constexpr unsigned long long kEmptySlot = ~0ull;
-constexpr int kMaxHashLog = 18;         // slots per key at most
-constexpr int kMaxHashSlotsLog = 22;    // slots over all keys at most (32 MiB)
-constexpr int kMaxProbes = 64;          // a longer probe sequence falls back to sorting
-// log2 of the slots per key for m values (at least twice m, within the caps), or 0: no hashing (too many keys).
-inline int hash_log(std::int64_t m, int num_keys) {
-  int log = 10;
-  while (log < kMaxHashLog && (1ll << log) < 2 * m) ++log;
-  while (log > 10 && (static_cast<std::int64_t>(num_keys) << log) > (1ll << kMaxHashSlotsLog)) --log;
-  return (static_cast<std::int64_t>(num_keys) << log) > (1ll << kMaxHashSlotsLog) ? 0 : log;
-}
-
-// Inserts one value's bits into its key's slots from slot h on, the slot's content `cur` already read; false when
-// the table must be given up (a probe sequence too long, or the key's slots past half full).
-__device__ inline bool distinct_insert_from(unsigned long long* slots, int log_cap, unsigned long long bits,
-                                            unsigned long long h, unsigned long long cur, int* key_count) {
-  const unsigned long long cap = 1ull << log_cap;
-  for (int probe = 0; probe < kMaxProbes; ++probe) {
-    if (cur == bits) return true;
-    if (cur == kEmptySlot) {
-      const unsigned long long prev = atomicCAS(slots + h, kEmptySlot, bits);
-      if (prev == kEmptySlot) return atomicAdd(key_count, 1) + 1 <= static_cast<int>(cap / 2);
-      if (prev == bits) return true;
-    }
-    h = (h + 1) & (cap - 1);
-    cur = slots[h];
-  }
-  return false;
-}
-
-// kInsertBatch values per thread: their loads, then their home slots' reads, each batch in flight at once (one
-// value per thread left the kernel bound by the latency of those dependent reads).
+// Inserts the values x[0, n) of keys key[0, n) and `extra` for every key (indices n .. m − 1), kInsertBatch values
+// per thread.
 constexpr int kInsertBatch = 4;
 __global__ void distinct_insert_kernel(const double* x, const std::int32_t* key, std::int64_t n, std::int64_t m,
-                                       double extra, int log_cap, unsigned long long* table, int* key_count,
-                                       int* negative_zero, int* overflow) {
+                                       double extra, DistinctHash t) {
   const std::int64_t base = blockIdx.x * static_cast<std::int64_t>(kThreads) * kInsertBatch + threadIdx.x;
   double v[kInsertBatch];
   int k[kInsertBatch];
@@ -212,39 +167,8 @@ __global__ void distinct_insert_kernel(const double* x, const std::int32_t* key,
       k[j] = i < n ? key[i] : static_cast<int>(i - n);
     }
   }
-  // Whether the table was given up, read once per block: every thread reading the one word kept a single L2 slice
-  // busy for the whole kernel.
-  __shared__ int given_up;
-  if (threadIdx.x == 0) given_up = *static_cast<volatile int*>(overflow);
-  __syncthreads();
-  if (given_up) return;
-  unsigned long long bits[kInsertBatch], h[kInsertBatch], cur[kInsertBatch];
-  bool bad = false;
-#pragma unroll
-  for (int j = 0; j < kInsertBatch; ++j) {
-    if (k[j] < 0) continue;
-    if (v[j] == 0) {
-      if (signbit(v[j]) && !negative_zero[k[j]]) negative_zero[k[j]] = 1;
-      v[j] = 0.0;
-    }
-    bits[j] = orderable(v[j]);
-    bad |= bits[j] == kEmptySlot || isnan(v[j]);
-    h[j] = (bits[j] * 0x9E3779B97F4A7C15ull) >> (64 - log_cap);
-    cur[j] = table[(static_cast<std::size_t>(k[j]) << log_cap) + h[j]];
-  }
-  if (bad) {
-    *overflow = 1;
-    return;
-  }
-#pragma unroll
-  for (int j = 0; j < kInsertBatch; ++j) {
-    if (k[j] < 0 || cur[j] == bits[j]) continue;
-    unsigned long long* slots = table + (static_cast<std::size_t>(k[j]) << log_cap);
-    if (!distinct_insert_from(slots, log_cap, bits[j], h[j], cur[j], key_count + k[j])) {
-      *overflow = 1;
-      return;
-    }
-  }
+  if (distinct_given_up(t)) return;
+  if (!distinct_insert(t, v, k)) *t.overflow = 1;
 }
 
 // Exact distinct values without sorting them (tolerance ≤ 0 needs no order, only a deterministic sum). With linear
@@ -316,69 +240,6 @@ __global__ void distinct_decode_kernel(const unsigned long long* bits, const int
   uk[i] = keys[i];
 }
 
-struct DistinctScratch {
-  unsigned long long *bits_a, *bits_b;
-  int *keys_a, *keys_b, *uk, *next_a, *next_b, *count;
-  double *values, *u, *w, *moments;
-  char *flags, *mark_a, *mark_b;
-  unsigned long long* table;
-  Acc* run_partial;
-  int* hash_state;
-  int log_cap;
-  void* temp;
-  std::size_t temp_bytes, keyed_bytes, total;
-  char* keyed;
-  DistinctScratch(void* base, std::int64_t n, int num_keys) {
-    const std::int64_t m = n + num_keys;
-    Carver c{static_cast<char*>(base)};
-    bits_a = c.take<unsigned long long>(m);
-    bits_b = c.take<unsigned long long>(m);
-    keys_a = c.take<int>(m);
-    keys_b = c.take<int>(m);
-    uk = c.take<int>(m);
-    next_a = c.take<int>(m);
-    next_b = c.take<int>(m);
-    count = c.take<int>(1);
-    values = c.take<double>(m);
-    u = c.take<double>(m);
-    w = c.take<double>(m);
-    moments = c.take<double>(4 * static_cast<std::size_t>(num_keys));
-    flags = c.take<char>(m);
-    mark_a = c.take<char>(m);
-    mark_b = c.take<char>(m);
-    log_cap = hash_log(m, num_keys);
-    table = c.take<unsigned long long>(log_cap ? static_cast<std::size_t>(num_keys) << log_cap : 0);
-    run_partial = c.take<Acc>(log_cap ? (static_cast<std::size_t>(num_keys) << log_cap) / kRunThreads : 0);
-    hash_state = c.take<int>(2 * static_cast<std::size_t>(num_keys) + 1);  // key counts, −0 flags, overflow
-    std::size_t a = 0, b = 0, d = 0;
-    const int mi = static_cast<int>(m);
-    check(cub::DeviceRadixSort::SortPairs(nullptr, a, static_cast<const unsigned long long*>(nullptr),
-                                          static_cast<unsigned long long*>(nullptr), static_cast<const int*>(nullptr),
-                                          static_cast<int*>(nullptr), mi),
-          "distinct sort size");
-    check(cub::DeviceRadixSort::SortPairs(nullptr, b, static_cast<const int*>(nullptr), static_cast<int*>(nullptr),
-                                          static_cast<const unsigned long long*>(nullptr),
-                                          static_cast<unsigned long long*>(nullptr), mi, 0, key_bits(num_keys)),
-          "distinct sort size");
-    check(cub::DeviceSelect::Flagged(nullptr, d, static_cast<const double*>(nullptr), static_cast<const char*>(nullptr),
-                                     static_cast<double*>(nullptr), static_cast<int*>(nullptr), mi),
-          "distinct select size");
-    std::size_t e = 0, f = 0;
-    check(cub::DeviceSelect::Flagged(nullptr, e, static_cast<const unsigned long long*>(nullptr),
-                                     static_cast<const char*>(nullptr), static_cast<unsigned long long*>(nullptr),
-                                     static_cast<int*>(nullptr), mi),
-          "distinct select size");
-    check(cub::DeviceSelect::Flagged(nullptr, f, static_cast<const int*>(nullptr), static_cast<const char*>(nullptr),
-                                     static_cast<int*>(nullptr), static_cast<int*>(nullptr), mi),
-          "distinct select size");
-    temp_bytes = std::max({a, b, d, e, f});
-    temp = c.take<char>(temp_bytes);
-    keyed_bytes = keyed_reduce_scratch(m, num_keys);
-    keyed = c.take<char>(keyed_bytes);
-    total = c.used;
-  }
-};
-
 // Cluster weights for many distinct values: the next links, then one launch pair per pointer-jumping round.
 void cluster_weights(const DistinctScratch& sc, int unique, double tolerance, cudaStream_t s) {
   const unsigned grid = blocks_for(unique);
@@ -398,53 +259,92 @@ void cluster_weights(const DistinctScratch& sc, int unique, double tolerance, cu
 
 }  // namespace
 
-std::size_t distinct_value_mean_scratch(std::int64_t n, int num_keys) {
-  return DistinctScratch(nullptr, n, std::max(num_keys, 1)).total;
+detail::DistinctScratch::DistinctScratch(void* base, std::int64_t n, int num_keys) {
+  const std::int64_t m = n + num_keys;
+  Carver c{static_cast<char*>(base)};
+  bits_a = c.take<unsigned long long>(m);
+  bits_b = c.take<unsigned long long>(m);
+  keys_a = c.take<int>(m);
+  keys_b = c.take<int>(m);
+  uk = c.take<int>(m);
+  next_a = c.take<int>(m);
+  next_b = c.take<int>(m);
+  count = c.take<int>(1);
+  values = c.take<double>(m);
+  u = c.take<double>(m);
+  w = c.take<double>(m);
+  moments = c.take<double>(4 * static_cast<std::size_t>(num_keys));
+  flags = c.take<char>(m);
+  mark_a = c.take<char>(m);
+  mark_b = c.take<char>(m);
+  log_cap = hash_log(m, num_keys);
+  table = c.take<unsigned long long>(log_cap ? static_cast<std::size_t>(num_keys) << log_cap : 0);
+  run_partial = c.take<Acc>(log_cap ? (static_cast<std::size_t>(num_keys) << log_cap) / kRunThreads : 0);
+  hash_state = c.take<int>(2 * static_cast<std::size_t>(num_keys) + 1);  // key counts, −0 flags, overflow
+  std::size_t a = 0, b = 0, d = 0;
+  const int mi = static_cast<int>(m);
+  check(cub::DeviceRadixSort::SortPairs(nullptr, a, static_cast<const unsigned long long*>(nullptr),
+                                        static_cast<unsigned long long*>(nullptr), static_cast<const int*>(nullptr),
+                                        static_cast<int*>(nullptr), mi),
+        "distinct sort size");
+  check(cub::DeviceRadixSort::SortPairs(nullptr, b, static_cast<const int*>(nullptr), static_cast<int*>(nullptr),
+                                        static_cast<const unsigned long long*>(nullptr),
+                                        static_cast<unsigned long long*>(nullptr), mi, 0, key_bits(num_keys)),
+        "distinct sort size");
+  check(cub::DeviceSelect::Flagged(nullptr, d, static_cast<const double*>(nullptr), static_cast<const char*>(nullptr),
+                                   static_cast<double*>(nullptr), static_cast<int*>(nullptr), mi),
+        "distinct select size");
+  std::size_t e = 0, f = 0;
+  check(cub::DeviceSelect::Flagged(nullptr, e, static_cast<const unsigned long long*>(nullptr),
+                                   static_cast<const char*>(nullptr), static_cast<unsigned long long*>(nullptr),
+                                   static_cast<int*>(nullptr), mi),
+        "distinct select size");
+  check(cub::DeviceSelect::Flagged(nullptr, f, static_cast<const int*>(nullptr), static_cast<const char*>(nullptr),
+                                   static_cast<int*>(nullptr), static_cast<int*>(nullptr), mi),
+        "distinct select size");
+  temp_bytes = std::max({a, b, d, e, f});
+  temp = c.take<char>(temp_bytes);
+  keyed_bytes = keyed_reduce_scratch(m, num_keys);
+  keyed = c.take<char>(keyed_bytes);
+  total = c.used;
 }
 
-void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t n, int num_keys, double tolerance,
-                         bool has_extra, double extra, double* out, void* scratch, void* stream) {
-  if (num_keys <= 0) return;
-  auto s = as_stream(stream);
+void detail::distinct_begin(const DistinctScratch& sc, int num_keys, cudaStream_t s) {
+  if (!sc.log_cap) return;
+  const std::size_t slots = static_cast<std::size_t>(num_keys) << sc.log_cap;
+  check(cudaMemsetAsync(sc.table, 0xff, slots * sizeof(unsigned long long), s), "distinct table");
+  check(cudaMemsetAsync(sc.hash_state, 0, (2 * static_cast<std::size_t>(num_keys) + 1) * sizeof(int), s),
+        "distinct table");
+  check(cudaMemsetAsync(sc.count, 0, sizeof(int), s), "distinct table");
+}
+
+void detail::distinct_finish(const DistinctScratch& sc, const double* x, const std::int32_t* key, std::int64_t n,
+                             int num_keys, double tolerance, bool has_extra, double extra, double* out,
+                             cudaStream_t s, const std::function<void()>& materialize) {
   const std::int64_t m = n + (has_extra ? num_keys : 0);
-  if (m == 0) {
-    check(cudaMemsetAsync(out, 0, sizeof(double) * 3 * num_keys, s), "distinct_value_mean");
-    return;
-  }
-  if (n + num_keys > 0x7fffffff) throw std::runtime_error("distinct_value_mean: more than 2^31 - 1 values");
-  DistinctScratch sc(scratch, n, num_keys);
   const int mi = static_cast<int>(m);
-  // Exact distinct values by hashing; then (tolerance 0) their moments from the table's runs, or a sort of only the
-  // distinct values. When a key has too many of them (or a value is NaN, or there are too many keys for the table, or
-  // a run is too long), sort all m values and deduplicate the sorted runs instead.
+  // From the tables: (tolerance 0) the moments straight from the table's runs, or a sort of only the distinct values.
+  // When a key has too many of them (or a value is NaN, or there are too many keys for the tables, or a run is too
+  // long), sort all m values and deduplicate the sorted runs instead.
   int host_state[2] = {0, 1};  // unique, overflow
   if (sc.log_cap) {
     const std::size_t slots = static_cast<std::size_t>(num_keys) << sc.log_cap;
-    int* key_count = sc.hash_state;
-    int* negative_zero = key_count + num_keys;
-    int* overflow = negative_zero + num_keys;
-    check(cudaMemsetAsync(sc.table, 0xff, slots * sizeof(unsigned long long), s), "distinct table");
-    check(cudaMemsetAsync(sc.hash_state, 0, (2 * static_cast<std::size_t>(num_keys) + 1) * sizeof(int), s),
-          "distinct table");
-    check(cudaMemsetAsync(sc.count, 0, sizeof(int), s), "distinct table");
-    distinct_insert_kernel<<<blocks_for(m, kThreads * kInsertBatch), kThreads, 0, s>>>(
-        x, key, n, m, extra, sc.log_cap, sc.table, key_count, negative_zero, overflow);
-    if (!(tolerance > 0)) {  // exact: the moments straight from the table, unless it was given up
+    const DistinctHash t = sc.hash(num_keys);
+    if (!(tolerance > 0)) {
+      // The runs and their merge are launched before the host learns whether the tables were given up: in the
+      // common case nothing waits on the host but what follows the call.
       const std::int64_t blocks_per_key = (1ll << sc.log_cap) / kRunThreads;
       distinct_runs_kernel<<<static_cast<unsigned>(slots / kRunThreads), kRunThreads, 0, s>>>(sc.table, sc.log_cap,
-                                                                                           sc.run_partial, overflow);
-      check(cudaMemcpyAsync(&host_state[1], overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+                                                                                           sc.run_partial, t.overflow);
+      distinct_runs_combine_kernel<<<num_keys, kCombineThreads, 0, s>>>(sc.run_partial, blocks_per_key, out);
+      check(cudaMemcpyAsync(&host_state[1], t.overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
       check(cudaStreamSynchronize(s), "distinct count");
-      if (!host_state[1]) {
-        distinct_runs_combine_kernel<<<num_keys, kCombineThreads, 0, s>>>(sc.run_partial, blocks_per_key, out);
-        check(cudaGetLastError(), "distinct_value_mean");
-        return;
-      }
+      if (!host_state[1]) return;
     } else {
       distinct_compact_kernel<<<blocks_for(static_cast<std::int64_t>(slots)), kThreads, 0, s>>>(
-          sc.table, num_keys, sc.log_cap, negative_zero, sc.bits_a, sc.keys_a, sc.count);
+          sc.table, num_keys, sc.log_cap, t.negative_zero, sc.bits_a, sc.keys_a, sc.count);
       check(cudaMemcpyAsync(&host_state[0], sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
-      check(cudaMemcpyAsync(&host_state[1], overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+      check(cudaMemcpyAsync(&host_state[1], t.overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
       check(cudaStreamSynchronize(s), "distinct count");
     }
   }
@@ -464,6 +364,7 @@ void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t 
     distinct_decode_kernel<<<blocks_for(std::max(unique, 1)), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, sc.count, sc.u,
                                                                                sc.uk);
   } else {
+    if (materialize) materialize();
     distinct_fill_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, num_keys, has_extra, extra, sc.bits_a,
                                                             sc.keys_a);
     sort_pairs(mi);
@@ -485,6 +386,28 @@ void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t 
   keyed_reduce(ElementLoader{sc.u, sc.w, sc.uk}, unique, num_keys, sc.moments, sc.keyed, s);
   distinct_finish_kernel<<<blocks_for(num_keys), kThreads, 0, s>>>(sc.moments, num_keys, out);
   check(cudaGetLastError(), "distinct_value_mean");
+}
+
+std::size_t distinct_value_mean_scratch(std::int64_t n, int num_keys) {
+  return DistinctScratch(nullptr, n, std::max(num_keys, 1)).total;
+}
+
+void distinct_value_mean(const double* x, const std::int32_t* key, std::int64_t n, int num_keys, double tolerance,
+                         bool has_extra, double extra, double* out, void* scratch, void* stream) {
+  if (num_keys <= 0) return;
+  auto s = as_stream(stream);
+  const std::int64_t m = n + (has_extra ? num_keys : 0);
+  if (m == 0) {
+    check(cudaMemsetAsync(out, 0, sizeof(double) * 3 * num_keys, s), "distinct_value_mean");
+    return;
+  }
+  if (n + num_keys > 0x7fffffff) throw std::runtime_error("distinct_value_mean: more than 2^31 - 1 values");
+  DistinctScratch sc(scratch, n, num_keys);
+  distinct_begin(sc, num_keys, s);
+  if (sc.log_cap)
+    distinct_insert_kernel<<<blocks_for(m, kThreads * kInsertBatch), kThreads, 0, s>>>(x, key, n, m, extra,
+                                                                                      sc.hash(num_keys));
+  distinct_finish(sc, x, key, n, num_keys, tolerance, has_extra, extra, out, s);
 }
 
 }  // namespace arena::kernels

@@ -1,5 +1,5 @@
-// CUDA implementations of kernels/kernels.h: per-key EMA scans, and the MARS code-mode and GRPO pipelines (the
-// distinct-value mean is in distinct.cu). No torch headers here.
+// CUDA implementations of kernels/kernels.h: per-key EMA scans and the GRPO pipeline (MARS code mode is in
+// mars_code.cu, the distinct-value mean in distinct.cu). No torch headers here.
 #include <cub/device/device_radix_sort.cuh>
 
 #include <algorithm>
@@ -126,108 +126,6 @@ struct EmaScratch {
   }
 };
 
-// ---- MARS code mode ---------------------------------------------------------------------------------------------
-
-// Per chunk: tokens = Σ w over all rows, sumsq = Σ over rows with w > 0 of (r − pool mean)².
-__global__ void centred_sums_kernel(const double* reward, const double* weight, const std::int32_t* pool,
-                                    const double* pool_moments, std::int64_t n, std::int64_t chunk, double* partial) {
-  const std::int64_t lo = blockIdx.x * chunk, hi = min(n, lo + chunk);
-  double t = 0, q = 0;
-  for (std::int64_t i = lo + threadIdx.x; i < hi; i += blockDim.x) {
-    const double w = weight ? weight[i] : 1.0;
-    t += w;
-    if (w > 0) {
-      const double c = reward[i] - pool_moments[4 * pool[i] + 2];
-      q += c * c;
-    }
-  }
-  __shared__ double st[kThreads], sq[kThreads];
-  st[threadIdx.x] = t;
-  sq[threadIdx.x] = q;
-  __syncthreads();
-  for (int off = kThreads / 2; off > 0; off >>= 1) {
-    if (threadIdx.x < off) {
-      st[threadIdx.x] += st[threadIdx.x + off];
-      sq[threadIdx.x] += sq[threadIdx.x + off];
-    }
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) {
-    partial[2 * blockIdx.x] = st[0];
-    partial[2 * blockIdx.x + 1] = sq[0];
-  }
-}
-
-// One block: sums the chunks' partials in a fixed tree and writes the reward scale s.
-__global__ void reward_scale_kernel(const double* partial, std::int64_t chunks, bool whiten, double eps,
-                                    double* scale) {
-  __shared__ double st[kThreads], sq[kThreads];
-  double t = 0, q = 0;
-  for (std::int64_t c = threadIdx.x; c < chunks; c += blockDim.x) {
-    t += partial[2 * c];
-    q += partial[2 * c + 1];
-  }
-  st[threadIdx.x] = t;
-  sq[threadIdx.x] = q;
-  __syncthreads();
-  for (int off = kThreads / 2; off > 0; off >>= 1) {
-    if (threadIdx.x < off) {
-      st[threadIdx.x] += st[threadIdx.x + off];
-      sq[threadIdx.x] += sq[threadIdx.x + off];
-    }
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) *scale = whiten && st[0] > 1 ? 1.0 / sqrt(sq[0] / (st[0] - 1.0) + eps) : 1.0;
-}
-
-// The reward scale when every row has weight 1: tokens = n and Σ (r − pool mean)² = Σ over pools of M2, so the
-// pool moments give it without another pass over the rewards. One thread.
-__global__ void reward_scale_moments_kernel(const double* pool_moments, int num_pools, double tokens, bool whiten,
-                                            double eps, double* scale) {
-  double q = 0;
-  for (int k = 0; k < num_pools; ++k) q += pool_moments[4 * k + 3];
-  *scale = whiten && tokens > 1 ? 1.0 / sqrt(q / (tokens - 1.0) + eps) : 1.0;
-}
-
-// A row's return less the mean of its seat's distinct returns (0 when the seat has one distinct value or their
-// spread is 0), computed where it is read instead of stored: the whitening's moments and its affine pass both read
-// the returns and seats.
-struct CentredLoader {
-  const double* returns;
-  const std::int32_t* seat;
-  const double* distinct;  // 3 per seat: {count, mean, sample std} of the distinct values
-  const double* w;
-  __device__ double value(std::int64_t i) const {
-    const double r = returns[i];  // read before the seat's entry decides whether it is used: both loads in flight
-    const double* u = distinct + 3 * seat[i];
-    return u[0] == 1 || u[2] == 0 ? 0.0 : r - u[1];
-  }
-  __device__ bool element(std::int64_t i, int& k, double& v, double& wi) const {
-    wi = w ? w[i] : 1.0;
-    k = 0;
-    v = value(i);
-    return wi > 0;
-  }
-};
-
-// out = (centred − ab[0])·ab[1], kBatch rows per thread with all their loads before their stores.
-constexpr int kAffineBatch = 4;
-__global__ void centred_affine_kernel(CentredLoader c, std::int64_t n, const double* ab, double* out) {
-  const std::int64_t base = blockIdx.x * static_cast<std::int64_t>(kThreads) * kAffineBatch + threadIdx.x;
-  double v[kAffineBatch];
-#pragma unroll
-  for (int j = 0; j < kAffineBatch; ++j) {
-    const std::int64_t i = base + j * kThreads;
-    v[j] = i < n ? c.value(i) : 0.0;
-  }
-  const double a = ab[0], b = ab[1];
-#pragma unroll
-  for (int j = 0; j < kAffineBatch; ++j) {
-    const std::int64_t i = base + j * kThreads;
-    if (i < n) out[i] = (v[j] - a) * b;
-  }
-}
-
 // ---- GRPO ---------------------------------------------------------------------------------------------------------
 
 // GRPO's per-trajectory passes, staged like the trajectory scan (kernels/scan.cuh): a block's 256 trajectories own
@@ -314,67 +212,6 @@ void segmented_ema_scan(const double* x, const std::int32_t* key, std::int64_t n
                                                            post, sc.final_value);
   ema_store_kernel<<<blocks_for(num_keys), kThreads, 0, s>>>(sc.offsets, num_keys, sc.final_value, table);
   check(cudaGetLastError(), "segmented_ema_scan");
-}
-
-std::size_t mars_code_scratch(std::int64_t n, std::int64_t trajectories, int num_pools, int num_seats) {
-  Carver c{nullptr};
-  c.take<double>(4 * std::max(num_pools, 1));
-  c.take<double>(1);
-  c.take<double>(3 * std::max(num_seats, 1));
-  c.take<double>(4);
-  c.take<double>(2);
-  const std::size_t rest = std::max({keyed_reduce_scratch(n, num_pools),
-                                     aligned(sizeof(double) * 2 * std::max<std::int64_t>(1, chunks_of(n))),
-                                     distinct_value_mean_scratch(n, num_seats), keyed_reduce_scratch(n, 1)});
-  c.take<char>(rest);
-  return c.used;
-}
-
-void mars_code(const double* reward, const double* weight, const std::int64_t* offsets, std::int64_t trajectories,
-               const std::int32_t* pool, const std::int32_t* seat, std::int64_t n, int num_pools, int num_seats,
-               const CodeOptions& o, double* returns, double* advantage, void* scratch, void* stream) {
-  if (n == 0) return;
-  auto s = as_stream(stream);
-  Carver c{static_cast<char*>(scratch)};
-  double* pool_moments = c.take<double>(4 * std::max(num_pools, 1));
-  double* scale = c.take<double>(1);
-  double* distinct = c.take<double>(3 * std::max(num_seats, 1));
-  double* moments = c.take<double>(4);
-  double* ab = c.take<double>(2);
-  char* rest = c.take<char>(0);
-  // 1. Per-pool mean reward (unweighted). 2. The reward scale: from the pool moments, or with token weights from a
-  // pass over the rewards (only rows of positive weight count their squares).
-  keyed_reduce(ElementLoader{reward, nullptr, pool}, n, num_pools, pool_moments, rest, s);
-  if (weight) {
-    const auto chunks = static_cast<unsigned>(chunks_of(n));
-    auto* partial = reinterpret_cast<double*>(rest);
-    centred_sums_kernel<<<chunks, kThreads, 0, s>>>(reward, weight, pool, pool_moments, n, chunk_for(n), partial);
-    reward_scale_kernel<<<1, kThreads, 0, s>>>(partial, chunks, o.whiten_rewards, o.eps, scale);
-  } else {
-    reward_scale_moments_kernel<<<1, 1, 0, s>>>(pool_moments, num_pools, static_cast<double>(n), o.whiten_rewards,
-                                                o.eps, scale);
-  }
-  check(cudaGetLastError(), "mars_code");
-  // 3. Returns of the centred, rescaled rewards.
-  ScanArgs a;
-  a.reward = reward;
-  a.offsets = offsets;
-  a.trajectories = trajectories;
-  a.gamma = o.gamma;
-  a.pool = pool;
-  a.pool_moments = pool_moments;
-  a.scale = scale;
-  a.turn_level = o.turn_level;
-  a.returns = returns;
-  launch_scan(a, s);
-  // 4. Subtract the mean of the seat's distinct returns (0 included). 5. Token-weighted whitening (ddof 1, ε inside
-  // the root) of the centred returns, which are recomputed from the returns where read rather than stored.
-  distinct_value_mean(returns, seat, n, num_seats, o.unique_tolerance, true, 0.0, distinct, rest, stream);
-  const CentredLoader centred{returns, seat, distinct, weight};
-  keyed_reduce(centred, n, 1, moments, rest, s);
-  whiten_table_kernel<<<1, 1, 0, s>>>(moments, 1, o.eps, 1, ab);
-  centred_affine_kernel<<<blocks_for(n, kThreads * kAffineBatch), kThreads, 0, s>>>(centred, n, ab, advantage);
-  check(cudaGetLastError(), "mars_code");
 }
 
 std::size_t grpo_scratch(std::int64_t n, std::int64_t trajectories, int num_groups) {

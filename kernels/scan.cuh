@@ -74,8 +74,7 @@ struct ScanArgs {
   double* returns = nullptr;
   Acc* summary = nullptr;   // per trajectory {turns, turns, mean, M2} of its returns
   // Per block and pool (≤ 8 pools, only without returns and advantage): the moments of the block's trajectories of
-  // the pool (a fixed order: lanes over every 32nd trajectory, then a shuffle tree), at
-  // block_partial[block · num_pools + pool].
+  // the pool (key_partials), at block_partial[block · num_pools + pool].
   Acc* block_partial = nullptr;
   int num_pools = 0;
   // The pool of each trajectory (MARS paper mode), instead of its first row's entry in `pool`: one coalesced read per
@@ -92,26 +91,23 @@ __device__ inline double scan_input(const ScanArgs& a, double scale, std::int64_
   return a.pool_moments ? scale * (r - a.pool_moments[4 * a.pool[i] + 2]) : r;
 }
 
-// One thread's trajectory, rows [lo, hi): the reverse scan, the moments of its returns (shifted by its last return, so
-// that equal returns give M2 = 0 exactly) and, with kRows, each row's return g: into the stage with the row's owner
-// tag (store_rows) when the block's rows are staged, else straight to the outputs with z-score coefficients za, zb.
-template <bool kRows>
-__device__ inline Acc scan_trajectory(const ScanArgs& a, double scale, double* stage, unsigned char* owner,
-                                      unsigned char tag, bool staged, std::int64_t row0, std::int64_t lo,
-                                      std::int64_t hi, double za, double zb) {
+// One thread's trajectory, rows [lo, hi): the reverse scan of the inputs x_t (in(staged value) when the block's rows
+// are staged, load(t) otherwise), the moments of its returns (shifted by its last return, so that equal returns give
+// M2 = 0 exactly) and, with kRows, each row's return g: into the stage with the row's owner tag (for the block's
+// coalesced stores) when staged, else put(t, g) straight away.
+template <bool kRows, class In, class Load, class Put>
+__device__ inline Acc scan_trajectory(double gamma, bool turn_level, In in, Load load, Put put, double* stage,
+                                      unsigned char* owner, unsigned char tag, bool staged, std::int64_t row0,
+                                      std::int64_t lo, std::int64_t hi) {
   double g = 0, shift = 0, s1 = 0, s2 = 0;
   auto step = [&](double x, bool last_row) {
     // Rounded operations, never contracted into a fused multiply-add: the CPU's arithmetic, and the same bits in
     // every kernel that inlines this scan.
-    g = __dadd_rn(x, __dmul_rn(a.gamma, g));  // (g = 0 before the last row, as on the CPU)
+    g = __dadd_rn(x, __dmul_rn(gamma, g));  // (g = 0 before the last row, as on the CPU)
     if (last_row) shift = g;
     const double d = g - shift;
     s1 += d;
     s2 = __fma_rn(d, d, s2);
-  };
-  auto put_global = [&](std::int64_t t, double v) {
-    if (a.returns) a.returns[t] = v;
-    if (a.advantage) a.advantage[t] = (v - za) * zb;
   };
   const int l = static_cast<int>(lo - row0), h = static_cast<int>(hi - row0);  // (staged: rows within the block)
   if (staged) {
@@ -125,37 +121,36 @@ __device__ inline Acc scan_trajectory(const ScanArgs& a, double scale, double* s
       for (int j = 0; j < kBatch; ++j) {
         const int t = top - 1 - j;
         if (t < l) break;
-        step(x[j], t == h - 1);
-        if (kRows && a.turn_level) stage[slot(t)] = g, owner[t] = tag;
+        step(in(x[j]), t == h - 1);
+        if (kRows && turn_level) stage[slot(t)] = g, owner[t] = tag;
       }
     }
   } else {
     for (std::int64_t t = hi - 1; t >= lo; --t) {
-      step(scan_input(a, scale, t), t == hi - 1);
-      if (kRows && a.turn_level) put_global(t, g);
+      step(load(t), t == hi - 1);
+      if (kRows && turn_level) put(t, g);
     }
   }
   if (hi <= lo) return Acc{0, 0, 0, 0};
   const double len = static_cast<double>(hi - lo);
-  if (!a.turn_level) {
+  if (!turn_level) {
     if (kRows && staged)
       for (int t = l; t < h; ++t) stage[slot(t)] = g, owner[t] = tag;
     else if (kRows)
-      for (std::int64_t t = lo; t < hi; ++t) put_global(t, g);
+      for (std::int64_t t = lo; t < hi; ++t) put(t, g);
     return Acc{len, len, g, 0.0};
   }
   return Acc{len, len, shift + s1 / len, fmax(0.0, s2 - s1 * s1 / len)};
 }
 
-// The moments per pool of a block's trajectories (`own` of each thread, pool own_pool, −1 for none), written to
-// a.block_partial[tile · num_pools + pool] for every pool. `scratch` (kScanThreads · 28 bytes) must be free for
+// The moments per key (a pool, or a seat) of a block's trajectories (`own` of each thread, key own_key, −1 for none),
+// written to out[key] for every key < num_keys. `scratch` (kScanThreads · 28 bytes) must be free for
 // every thread of the block: nobody reads it any more. (The accumulators are kept as four arrays: one Acc per thread,
 // 32 bytes apart, made the stores and reads 4-way bank conflicts.)
-// Warp w reduces pools w, w + 8, ...: sums shifted by the mean of the pool's first trajectory in the block (Σ w·d and
+// Warp w reduces keys w, w + 8, ...: sums shifted by the mean of the key's first trajectory in the block (Σ w·d and
 // Σ (M2 + w·d²) with d = mean − shift; lanes take every 32nd trajectory, then a fixed shuffle tree), turned into one
 // accumulator at the end. A chain of Chan merges, a division each, took longer than the scan.
-__device__ inline void pool_partials(const ScanArgs& a, std::int64_t tile, const Acc& own, int own_pool,
-                                     void* scratch) {
+__device__ inline void key_partials(Acc* out, int num_keys, const Acc& own, int own_key, void* scratch) {
   double* count = static_cast<double*>(scratch);
   double* mean = count + kScanThreads;
   double* m2 = mean + kScanThreads;
@@ -163,10 +158,10 @@ __device__ inline void pool_partials(const ScanArgs& a, std::int64_t tile, const
   count[threadIdx.x] = own.n;  // (= W: every turn weighs 1)
   mean[threadIdx.x] = own.mean;
   m2[threadIdx.x] = own.m2;
-  pool[threadIdx.x] = own_pool;
+  pool[threadIdx.x] = own_key;
   __syncthreads();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  for (int p = warp; p < a.num_pools; p += kScanThreads / 32) {
+  for (int p = warp; p < num_keys; p += kScanThreads / 32) {
     int first = -1;
     for (int i = 0; i < kScanThreads / 32 && first < 0; ++i) {
       const unsigned hit = __ballot_sync(0xffffffffu, pool[32 * i + lane] == p);
@@ -190,7 +185,7 @@ __device__ inline void pool_partials(const ScanArgs& a, std::int64_t tile, const
       }
       m = shifted_acc(n, n, shift, s1, s2);
     }
-    if (lane == 0) a.block_partial[tile * a.num_pools + p] = m;
+    if (lane == 0) out[p] = m;
   }
 }
 
@@ -247,12 +242,18 @@ __global__ void __launch_bounds__(kScanThreads, 6) scan_kernel(ScanArgs a) {
     zb = kSmall ? table[2 * own_pool + 1] : a.ab[2 * own_pool + 1];
   }
   const auto tag = static_cast<unsigned char>(kSmall ? max(own_pool, 0) : threadIdx.x);
-  const Acc own = scan_trajectory<kRows>(a, scale, stage, owner, tag, staged, row0, lo, hi, za, zb);
+  auto load = [&](std::int64_t t) { return scan_input(a, scale, t); };
+  auto put = [&](std::int64_t t, double v) {
+    if (a.returns) a.returns[t] = v;
+    if (a.advantage) a.advantage[t] = (v - za) * zb;
+  };
+  const Acc own = scan_trajectory<kRows>(a.gamma, a.turn_level, [](double x) { return x; }, load, put, stage, owner,
+                                         tag, staged, row0, lo, hi);
   if constexpr (!kRows) {
     if (mine && a.summary) a.summary[s] = own;
     if (a.block_partial) {
       __syncthreads();  // every thread has scanned: the stage is free
-      pool_partials(a, tile, own, own_pool, stage);
+      key_partials(a.block_partial + tile * a.num_pools, a.num_pools, own, own_pool, stage);
     }
     allow_next();  // (a dependent launch after this pass starts once every block has written its results)
   } else {

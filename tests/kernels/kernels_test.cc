@@ -151,6 +151,20 @@ TEST_CASE("kernels: MARS code mode equals the CPU estimator", "[gpu][kernels]") 
                     make_batch({lengths, 3, 2, 1, Spec::kNormal, true, true, 9}));
   compare_estimator("mars", {{"mode", "code"}, {"unique_tolerance", 0.0}},
                     make_batch({lengths, 3, 2, 1, Spec::kNormal, false, true, 10}));
+  // Without token weights, ≤ 8 pools and ≤ 8 seats take the fused path; 20 pools or 9 seats the general one.
+  compare_estimator("mars", code, make_batch({lengths, 5, 4, 1, Spec::kDiscrete, false, true, 13}));  // 20 pools
+  compare_estimator("mars", code, make_batch({lengths, 1, 9, 1, Spec::kNormal, false, true, 14}));    // 9 seats
+  // Long trajectories: most blocks' rows do not fit the stage (scanned and inserted from global memory).
+  const auto long_lengths = random_lengths(3000, 60, 15);
+  compare_estimator("mars", code, make_batch({long_lengths, 3, 2, 1, Spec::kDiscrete, false, true, 15}));
+  compare_estimator("mars", {{"mode", "code"}, {"unique_tolerance", 0.0}},
+                    make_batch({long_lengths, 3, 2, 1, Spec::kNormal, false, true, 16}));
+  // More distinct returns in a seat than its hash table takes (131,072): the returns are written first and all of
+  // them sorted, with and without a tolerance.
+  const auto many = random_lengths(30000, 20, 17);
+  compare_estimator("mars", {{"mode", "code"}, {"unique_tolerance", 0.0}},
+                    make_batch({many, 2, 1, 1, Spec::kNormal, false, true, 17}));
+  compare_estimator("mars", code, make_batch({many, 2, 1, 1, Spec::kNormal, false, true, 18}));
 }
 
 TEST_CASE("kernels: GRPO equals the CPU estimator", "[gpu][kernels]") {

@@ -1,0 +1,465 @@
+// CUDA implementation of mars_code (kernels/kernels.h), MARS code mode. No torch headers here.
+//
+// Without token weights and with at most 8 pools and 8 seats (the trainer's (game, role) pools), four passes over the
+// rows and no per-row array written but the outputs:
+//   A. per block of 256 trajectories, the moments of its rewards per pool (and each trajectory's pool and seat, read
+//      once from its first row, into one tag); the blocks' partials merged per pool;
+//   B. the scan of the centred, rescaled rewards: each return goes into its seat's hash table (kernels/distinct.cuh)
+//      instead of to memory, and the block's returns are reduced per seat;
+//   C. the distinct values' moments from the tables (distinct_finish);
+//   D. the scan again, writing the returns and the advantages: the whitening's moments follow from the seats' moments
+//      of the returns (each seat's centred returns are its returns shifted by one constant, or all 0), so no pass
+//      reads the returns back.
+// Otherwise the general path: keyed moments per pool, the scan writing the returns, distinct_value_mean over them,
+// and the whitening's moments and affine pass over the centred returns.
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+#include "kernels/device_common.cuh"
+#include "kernels/distinct.cuh"
+#include "kernels/kernels.h"
+#include "kernels/keyed_reduce.cuh"
+#include "kernels/scan.cuh"
+
+namespace arena::kernels {
+namespace {
+
+using namespace detail;
+
+// ---- the general path ----------------------------------------------------------------------------------------
+
+// Per chunk: tokens = Σ w over all rows, sumsq = Σ over rows with w > 0 of (r − pool mean)².
+__global__ void centred_sums_kernel(const double* reward, const double* weight, const std::int32_t* pool,
+                                    const double* pool_moments, std::int64_t n, std::int64_t chunk, double* partial) {
+  const std::int64_t lo = blockIdx.x * chunk, hi = min(n, lo + chunk);
+  double t = 0, q = 0;
+  for (std::int64_t i = lo + threadIdx.x; i < hi; i += blockDim.x) {
+    const double w = weight ? weight[i] : 1.0;
+    t += w;
+    if (w > 0) {
+      const double c = reward[i] - pool_moments[4 * pool[i] + 2];
+      q += c * c;
+    }
+  }
+  __shared__ double st[kThreads], sq[kThreads];
+  st[threadIdx.x] = t;
+  sq[threadIdx.x] = q;
+  __syncthreads();
+  for (int off = kThreads / 2; off > 0; off >>= 1) {
+    if (threadIdx.x < off) {
+      st[threadIdx.x] += st[threadIdx.x + off];
+      sq[threadIdx.x] += sq[threadIdx.x + off];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    partial[2 * blockIdx.x] = st[0];
+    partial[2 * blockIdx.x + 1] = sq[0];
+  }
+}
+
+// One block: sums the chunks' partials in a fixed tree and writes the reward scale s.
+__global__ void reward_scale_kernel(const double* partial, std::int64_t chunks, bool whiten, double eps,
+                                    double* scale) {
+  __shared__ double st[kThreads], sq[kThreads];
+  double t = 0, q = 0;
+  for (std::int64_t c = threadIdx.x; c < chunks; c += blockDim.x) {
+    t += partial[2 * c];
+    q += partial[2 * c + 1];
+  }
+  st[threadIdx.x] = t;
+  sq[threadIdx.x] = q;
+  __syncthreads();
+  for (int off = kThreads / 2; off > 0; off >>= 1) {
+    if (threadIdx.x < off) {
+      st[threadIdx.x] += st[threadIdx.x + off];
+      sq[threadIdx.x] += sq[threadIdx.x + off];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) *scale = whiten && st[0] > 1 ? 1.0 / sqrt(sq[0] / (st[0] - 1.0) + eps) : 1.0;
+}
+
+// The reward scale when every row has weight 1: tokens = n and Σ (r − pool mean)² = Σ over pools of M2, so the
+// pool moments give it without another pass over the rewards. One thread.
+__global__ void reward_scale_moments_kernel(const double* pool_moments, int num_pools, double tokens, bool whiten,
+                                            double eps, double* scale) {
+  double q = 0;
+  for (int k = 0; k < num_pools; ++k) q += pool_moments[4 * k + 3];
+  *scale = whiten && tokens > 1 ? 1.0 / sqrt(q / (tokens - 1.0) + eps) : 1.0;
+}
+
+// A row's return less the mean of its seat's distinct returns (0 when the seat has one distinct value or their
+// spread is 0), computed where it is read instead of stored: the whitening's moments and its affine pass both read
+// the returns and seats.
+struct CentredLoader {
+  const double* returns;
+  const std::int32_t* seat;
+  const double* distinct;  // 3 per seat: {count, mean, sample std} of the distinct values
+  const double* w;
+  __device__ double value(std::int64_t i) const {
+    const double r = returns[i];  // read before the seat's entry decides whether it is used: both loads in flight
+    const double* u = distinct + 3 * seat[i];
+    return u[0] == 1 || u[2] == 0 ? 0.0 : r - u[1];
+  }
+  __device__ bool element(std::int64_t i, int& k, double& v, double& wi) const {
+    wi = w ? w[i] : 1.0;
+    k = 0;
+    v = value(i);
+    return wi > 0;
+  }
+};
+
+// out = (centred − ab[0])·ab[1], kBatch rows per thread with all their loads before their stores.
+constexpr int kAffineBatch = 4;
+__global__ void centred_affine_kernel(CentredLoader c, std::int64_t n, const double* ab, double* out) {
+  const std::int64_t base = blockIdx.x * static_cast<std::int64_t>(kThreads) * kAffineBatch + threadIdx.x;
+  double v[kAffineBatch];
+#pragma unroll
+  for (int j = 0; j < kAffineBatch; ++j) {
+    const std::int64_t i = base + j * kThreads;
+    v[j] = i < n ? c.value(i) : 0.0;
+  }
+  const double a = ab[0], b = ab[1];
+#pragma unroll
+  for (int j = 0; j < kAffineBatch; ++j) {
+    const std::int64_t i = base + j * kThreads;
+    if (i < n) out[i] = (v[j] - a) * b;
+  }
+}
+
+// ---- the fused path ---------------------------------------------------------------------------------------------
+
+struct CodeArgs {
+  const double* reward = nullptr;
+  const std::int64_t* offsets = nullptr;
+  std::int64_t trajectories = 0;
+  double gamma = 1.0;
+  bool turn_level = true;
+  const std::int32_t *pool = nullptr, *seat = nullptr;  // per row
+  int num_pools = 0, num_seats = 0;
+  std::int32_t* tag = nullptr;  // per trajectory: pool | seat << 8, −1 for an empty one (pass A writes it)
+  Acc* pool_partial = nullptr;  // [block · num_pools + pool] (pass A)
+  const double* pool_moments = nullptr;  // {count, W, mean, M2} per pool
+  bool whiten = true;
+  double eps = 1e-8;
+  double tokens = 0;             // the reward scale's N (every row weighs 1)
+  Acc* seat_partial = nullptr;   // [block · num_seats + seat] (pass B)
+  DistinctHash hash;             // pass B inserts the returns and one 0 per seat
+  const double* table = nullptr;  // the centring and whitening of the returns (pass D; code_table_kernel)
+  double* returns = nullptr;
+  double* advantage = nullptr;  // (pass D; nullptr: returns only)
+  bool reversed = false;
+};
+
+// The block's trajectories and rows.
+struct CodeTile {
+  std::int64_t tile, s, row0, row1, lo, hi;
+  bool mine, staged;
+  __device__ CodeTile(const CodeArgs& c, bool reversed) {
+    tile = block_index(reversed);
+    const std::int64_t first = tile * kScanThreads;
+    const std::int64_t last = min(c.trajectories, first + kScanThreads);
+    s = first + threadIdx.x;
+    mine = s < c.trajectories;
+    row0 = c.offsets[first];
+    row1 = c.offsets[last];
+    lo = mine ? c.offsets[s] : 0;
+    hi = mine ? c.offsets[s + 1] : 0;
+    staged = row1 - row0 <= kScanRows;
+  }
+};
+
+// Pass A: per block, the moments of its trajectories' rewards per pool (each trajectory's rewards summed shifted by
+// its last one, then key_partials), and every trajectory's tag.
+__global__ void __launch_bounds__(kScanThreads, 6) code_pool_kernel(CodeArgs c) {
+  __shared__ double stage[kScanRows];
+  const CodeTile b(c, false);
+  int pool = -1, tag = -1;
+  if (b.hi > b.lo) {
+    pool = c.pool[b.lo];
+    tag = pool | c.seat[b.lo] << 8;
+  }
+  if (b.staged) stage_rows_async<kScanThreads>(stage, b.row0, b.row1, c.reward);
+  if (b.mine) c.tag[b.s] = tag;
+  __syncthreads();
+  double shift = 0, s1 = 0, s2 = 0;
+  for (std::int64_t t = b.hi - 1; t >= b.lo; --t) {
+    const double x = b.staged ? stage[slot(static_cast<int>(t - b.row0))] : c.reward[t];
+    if (t == b.hi - 1) shift = x;
+    const double d = x - shift;
+    s1 += d;
+    s2 = __fma_rn(d, d, s2);
+  }
+  const double len = static_cast<double>(b.hi - b.lo);
+  const Acc own = b.hi > b.lo ? Acc{len, len, shift + s1 / len, fmax(0.0, s2 - s1 * s1 / len)} : Acc{0, 0, 0, 0};
+  __syncthreads();  // the stage is free
+  key_partials(c.pool_partial + b.tile * c.num_pools, c.num_pools, own, pool, stage);
+  allow_next();
+}
+
+// One value into the tables (pass B's rows that are not staged, and the 0 of each seat).
+__device__ inline void insert_one(const DistinctHash& t, double x, int key) {
+  double v[1] = {x};
+  const int k[1] = {key};
+  if (!distinct_insert(t, v, k)) *t.overflow = 1;
+}
+
+// The whitening of G' over all rows, for pass D (one thread): seat q contributes its moments of G shifted by
+// mean(U_q), or zeros (G' = 0 for the whole seat). table[2q] = 1 when seat q uses G − mean(U_q), table[2q + 1] =
+// mean(U_q), and table[2 · kMaxKeys + {0, 1}] = the whitening's μ and scale. (A kernel of its own: in pass D's
+// prologue its registers spilled the scan's.)
+constexpr int kCodeTable = 2 * kMaxKeys + 2;
+__global__ void code_table_kernel(const double* seat_moments, const double* distinct, int num_seats, double eps,
+                                  double* table) {
+  allow_next();
+  Acc total{0, 0, 0, 0};
+  for (int q = 0; q < num_seats; ++q) {
+    const double* m = seat_moments + 4 * q;
+    const double* u = distinct + 3 * q;
+    const bool use = !(u[0] == 1 || u[2] == 0);
+    table[2 * q] = use ? 1.0 : 0.0;
+    table[2 * q + 1] = u[1];
+    total = acc_merge(total, Acc{m[0], m[1], use ? m[2] - u[1] : 0.0, use ? m[3] : 0.0});
+  }
+  const bool degenerate = total.w - 1 <= 0 || total.m2 == 0;
+  table[2 * kMaxKeys] = degenerate ? 0.0 : total.mean;
+  table[2 * kMaxKeys + 1] = degenerate ? 0.0 : inverse_scale(total.m2 / (total.w - 1), eps, 1);
+}
+
+// Pass B (kRows false) and pass D (kRows true): the scan of s·(r − pool mean) per trajectory, s the reward scale
+// from the pool moments (as reward_scale_moments_kernel computes it). Pass B puts every return into its seat's table
+// (the staged ones coalesced after the scan, 4 per thread in flight) and reduces the block's returns per seat; pass D
+// writes the returns and the advantages ((G' − μ)·scale, G' = G − mean(U) or 0 by seat, μ and scale from the seats'
+// moments of G: code_table_kernel).
+template <bool kRows>
+__global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 5) code_scan_kernel(CodeArgs c) {
+  __shared__ double stage[kScanRows];
+  __shared__ unsigned char owner[kScanRows];
+  __shared__ double mean_of[kMaxKeys], scale;
+  __shared__ double centre[kCodeTable];  // (code_table_kernel)
+  __shared__ double partial_scratch[kRows ? 1 : kScanThreads * 28 / sizeof(double)];  // (key_partials)
+  const CodeTile b(c, c.reversed);
+  if (b.staged) stage_rows_async<kScanThreads, false>(stage, b.row0, b.row1, c.reward);
+  wait_for_previous();
+  const int tag = b.mine ? c.tag[b.s] : -1;
+  if (threadIdx.x < c.num_pools) mean_of[threadIdx.x] = c.pool_moments[4 * threadIdx.x + 2];
+  if (threadIdx.x == 0) {
+    double q = 0;
+    for (int k = 0; k < c.num_pools; ++k) q += c.pool_moments[4 * k + 3];
+    scale = c.whiten && c.tokens > 1 ? 1.0 / sqrt(q / (c.tokens - 1.0) + c.eps) : 1.0;
+  }
+  if (kRows && c.advantage && threadIdx.x < kCodeTable) centre[threadIdx.x] = c.table[threadIdx.x];
+  __pipeline_wait_prior(0);
+  __syncthreads();
+  const int pool = tag & 255, seat = tag >> 8;
+  const double mean = tag >= 0 ? mean_of[pool] : 0.0, s = scale;
+  auto in = [&](double r) { return __dmul_rn(s, __dsub_rn(r, mean)); };
+  auto load = [&](std::int64_t t) { return in(c.reward[t]); };
+  auto put = [&](std::int64_t t, double g) {
+    if constexpr (kRows) {
+      c.returns[t] = g;
+      if (c.advantage) {
+        const double centred = centre[2 * seat] != 0 ? g - centre[2 * seat + 1] : 0.0;
+        c.advantage[t] = (centred - centre[2 * kMaxKeys]) * centre[2 * kMaxKeys + 1];
+      }
+    } else {
+      insert_one(c.hash, g, seat);
+    }
+  };
+  const auto owner_tag = static_cast<unsigned char>(max(seat, 0));
+  const Acc own = scan_trajectory<true>(c.gamma, c.turn_level, in, load, put, stage, owner, owner_tag, b.staged,
+                                        b.row0, b.lo, b.hi);
+  if constexpr (kRows) {
+    if (!b.staged) return;  // (uniform over the block)
+    __syncthreads();
+    const double mu = centre[2 * kMaxKeys], inv = centre[2 * kMaxKeys + 1];
+    for (std::int64_t i = b.row0 + threadIdx.x; i < b.row1; i += kScanThreads) {
+      const int r = static_cast<int>(i - b.row0);
+      const double g = stage[slot(r)];
+      c.returns[i] = g;
+      if (c.advantage) {
+        const int q = owner[r];
+        const double centred = centre[2 * q] != 0 ? g - centre[2 * q + 1] : 0.0;
+        c.advantage[i] = (centred - mu) * inv;
+      }
+    }
+  } else {
+    // The block's moments per seat first (own is not kept through the insertion), in their own shared memory: the
+    // stage still holds the returns.
+    key_partials(c.seat_partial + b.tile * c.num_seats, c.num_seats, own, b.hi > b.lo ? seat : -1, partial_scratch);
+    if (!distinct_given_up(c.hash)) {  // (synchronizes the block: the staged returns are all written)
+      constexpr int kBatch = 2;  // (4 spilled under the bound of 5 blocks per SM)
+      bool ok = true;
+      if (b.staged) {
+        for (std::int64_t base = b.row0 + threadIdx.x; ok && base < b.row1; base += kBatch * kScanThreads) {
+          double v[kBatch];
+          int k[kBatch];
+#pragma unroll
+          for (int j = 0; j < kBatch; ++j) {
+            const std::int64_t i = base + j * kScanThreads;
+            k[j] = -1;
+            v[j] = 0;
+            if (i < b.row1) {
+              v[j] = stage[slot(static_cast<int>(i - b.row0))];
+              k[j] = owner[i - b.row0];
+            }
+          }
+          ok = distinct_insert(c.hash, v, k);
+        }
+      }
+      if (!ok) *c.hash.overflow = 1;
+      if (blockIdx.x == 0 && threadIdx.x < c.num_seats) insert_one(c.hash, 0.0, threadIdx.x);  // every U has 0
+    }
+    allow_next();
+  }
+}
+
+// The fused path's scratch regions, in order (measured with a null base).
+struct CodeScratch {
+  double *pool_moments, *seat_moments, *distinct, *table;
+  std::int32_t* tag;
+  Acc *pool_partial, *seat_partial;
+  char* distinct_scratch;
+  std::size_t total;
+  CodeScratch(void* base, std::int64_t n, std::int64_t trajectories, int num_pools, int num_seats) {
+    const std::size_t blocks = scan_blocks(trajectories);
+    Carver c{static_cast<char*>(base)};
+    pool_moments = c.take<double>(4 * num_pools);
+    seat_moments = c.take<double>(4 * num_seats);
+    distinct = c.take<double>(3 * num_seats);
+    table = c.take<double>(kCodeTable);
+    tag = c.take<std::int32_t>(trajectories);
+    pool_partial = c.take<Acc>(blocks * num_pools);
+    seat_partial = c.take<Acc>(blocks * num_seats);
+    distinct_scratch = c.take<char>(DistinctScratch(nullptr, n, num_seats).total);
+    total = c.used;
+  }
+};
+
+bool fused_path(const double* weight, std::int64_t n, int num_pools, int num_seats) {
+  return !weight && num_pools >= 1 && num_pools <= kMaxKeys && num_seats >= 1 && num_seats <= kMaxKeys &&
+         hash_log(n + num_seats, num_seats) > 0;
+}
+
+void mars_code_fused(const double* reward, const std::int64_t* offsets, std::int64_t trajectories,
+                     const std::int32_t* pool, const std::int32_t* seat, std::int64_t n, int num_pools, int num_seats,
+                     const CodeOptions& o, double* returns, double* advantage, void* scratch, cudaStream_t s) {
+  if (n + num_seats > INT_MAX) throw std::runtime_error("mars_code: more than 2^31 - 1 turns");
+  CodeScratch sc(scratch, n, trajectories, num_pools, num_seats);
+  const DistinctScratch ds(sc.distinct_scratch, n, num_seats);
+  const unsigned blocks = scan_blocks(trajectories);
+  CodeArgs c;
+  c.reward = reward;
+  c.offsets = offsets;
+  c.trajectories = trajectories;
+  c.gamma = o.gamma;
+  c.turn_level = o.turn_level;
+  c.pool = pool;
+  c.seat = seat;
+  c.num_pools = num_pools;
+  c.num_seats = num_seats;
+  c.tag = sc.tag;
+  c.pool_partial = sc.pool_partial;
+  c.pool_moments = sc.pool_moments;
+  c.whiten = o.whiten_rewards;
+  c.eps = o.eps;
+  c.tokens = static_cast<double>(n);
+  c.seat_partial = sc.seat_partial;
+  c.hash = ds.hash(num_seats);
+  c.table = sc.table;
+  c.returns = returns;
+  distinct_begin(ds, num_seats, s);
+  // A, the pools' merge, B and the seats' merge are dependent launches: each starts as the one before finishes.
+  code_pool_kernel<<<blocks, kScanThreads, 0, s>>>(c);
+  check(cudaGetLastError(), "mars_code");
+  launch_dependent(combine_chunks_kernel<>, num_pools, kCombineThreads, s, sc.pool_partial, blocks, num_pools,
+                   sc.pool_moments, static_cast<double*>(nullptr), ZscoreRule{});
+  c.reversed = true;  // (B starts where A ended: the last rows may still be in the L2 cache)
+  launch_dependent(code_scan_kernel<false>, blocks, kScanThreads, s, c);
+  launch_dependent(combine_chunks_kernel<>, num_seats, kCombineThreads, s, sc.seat_partial, blocks, num_seats,
+                   sc.seat_moments, static_cast<double*>(nullptr), ZscoreRule{});
+  c.reversed = false;
+  // C. When the tables were given up, the returns are written first and every one of them is sorted.
+  distinct_finish(ds, returns, seat, n, num_seats, o.unique_tolerance, true, 0.0, sc.distinct, s, [&] {
+    code_scan_kernel<true><<<blocks, kScanThreads, 0, s>>>(c);
+    check(cudaGetLastError(), "mars_code");
+  });
+  // D, a dependent launch: its blocks stage their rewards while the table is computed.
+  code_table_kernel<<<1, 1, 0, s>>>(sc.seat_moments, sc.distinct, num_seats, o.eps, sc.table);
+  check(cudaGetLastError(), "mars_code");
+  c.advantage = advantage;
+  launch_dependent(code_scan_kernel<true>, blocks, kScanThreads, s, c);
+}
+
+}  // namespace
+
+std::size_t mars_code_scratch(std::int64_t n, std::int64_t trajectories, int num_pools, int num_seats) {
+  const std::size_t fused = CodeScratch(nullptr, n, trajectories, std::max(num_pools, 1), std::max(num_seats, 1)).total;
+  Carver c{nullptr};
+  c.take<double>(4 * std::max(num_pools, 1));
+  c.take<double>(1);
+  c.take<double>(3 * std::max(num_seats, 1));
+  c.take<double>(4);
+  c.take<double>(2);
+  const std::size_t rest = std::max({keyed_reduce_scratch(n, num_pools),
+                                     aligned(sizeof(double) * 2 * std::max<std::int64_t>(1, chunks_of(n))),
+                                     distinct_value_mean_scratch(n, num_seats), keyed_reduce_scratch(n, 1)});
+  c.take<char>(rest);
+  return std::max(c.used, fused);
+}
+
+void mars_code(const double* reward, const double* weight, const std::int64_t* offsets, std::int64_t trajectories,
+               const std::int32_t* pool, const std::int32_t* seat, std::int64_t n, int num_pools, int num_seats,
+               const CodeOptions& o, double* returns, double* advantage, void* scratch, void* stream) {
+  if (n == 0) return;
+  auto s = as_stream(stream);
+  if (fused_path(weight, n, num_pools, num_seats)) {
+    mars_code_fused(reward, offsets, trajectories, pool, seat, n, num_pools, num_seats, o, returns, advantage, scratch,
+                    s);
+    return;
+  }
+  Carver c{static_cast<char*>(scratch)};
+  double* pool_moments = c.take<double>(4 * std::max(num_pools, 1));
+  double* scale = c.take<double>(1);
+  double* distinct = c.take<double>(3 * std::max(num_seats, 1));
+  double* moments = c.take<double>(4);
+  double* ab = c.take<double>(2);
+  char* rest = c.take<char>(0);
+  // 1. Per-pool mean reward (unweighted). 2. The reward scale: from the pool moments, or with token weights from a
+  // pass over the rewards (only rows of positive weight count their squares).
+  keyed_reduce(ElementLoader{reward, nullptr, pool}, n, num_pools, pool_moments, rest, s);
+  if (weight) {
+    const auto chunks = static_cast<unsigned>(chunks_of(n));
+    auto* partial = reinterpret_cast<double*>(rest);
+    centred_sums_kernel<<<chunks, kThreads, 0, s>>>(reward, weight, pool, pool_moments, n, chunk_for(n), partial);
+    reward_scale_kernel<<<1, kThreads, 0, s>>>(partial, chunks, o.whiten_rewards, o.eps, scale);
+  } else {
+    reward_scale_moments_kernel<<<1, 1, 0, s>>>(pool_moments, num_pools, static_cast<double>(n), o.whiten_rewards,
+                                                o.eps, scale);
+  }
+  check(cudaGetLastError(), "mars_code");
+  // 3. Returns of the centred, rescaled rewards.
+  ScanArgs a;
+  a.reward = reward;
+  a.offsets = offsets;
+  a.trajectories = trajectories;
+  a.gamma = o.gamma;
+  a.pool = pool;
+  a.pool_moments = pool_moments;
+  a.scale = scale;
+  a.turn_level = o.turn_level;
+  a.returns = returns;
+  launch_scan(a, s);
+  // 4. Subtract the mean of the seat's distinct returns (0 included). 5. Token-weighted whitening (ddof 1, ε inside
+  // the root) of the centred returns, which are recomputed from the returns where read rather than stored.
+  distinct_value_mean(returns, seat, n, num_seats, o.unique_tolerance, true, 0.0, distinct, rest, stream);
+  const CentredLoader centred{returns, seat, distinct, weight};
+  keyed_reduce(centred, n, 1, moments, rest, s);
+  whiten_table_kernel<<<1, 1, 0, s>>>(moments, 1, o.eps, 1, ab);
+  centred_affine_kernel<<<blocks_for(n, kThreads * kAffineBatch), kThreads, 0, s>>>(centred, n, ab, advantage);
+  check(cudaGetLastError(), "mars_code");
+}
+
+}  // namespace arena::kernels
