@@ -65,26 +65,32 @@ __device__ inline bool distinct_insert_from(unsigned long long* slots, int log_c
   return false;
 }
 
-// Inserts kBatch values v[j] of keys k[j] (k[j] < 0: none): their home slots' reads all in flight before any probe
-// (one value at a time left the insertion bound by the latency of those dependent reads). False when the tables
-// must be given up (the caller sets the overflow flag).
+// How value v of key k is stored (zeros as +0, a −0 noted in the key's flag) and its multiplicative hash, whose top
+// log_cap bits are its home slot; false for a NaN (the tables must be given up).
+__device__ inline bool distinct_key(const DistinctHash& t, double v, int k, unsigned long long& bits,
+                                    unsigned long long& hash) {
+  if (v == 0) {
+    if (signbit(v) && !t.negative_zero[k]) t.negative_zero[k] = 1;
+    v = 0.0;
+  }
+  bits = orderable(v);
+  hash = bits * 0x9E3779B97F4A7C15ull;
+  return bits != kEmptySlot && !isnan(v);
+}
+
+// Inserts kBatch values (bits and hash from distinct_key) of keys k[j] (k[j] < 0: none): their home slots' reads all
+// in flight before any probe (one value at a time left the insertion bound by the latency of those dependent reads).
+// False when the tables must be given up (the caller sets the overflow flag).
 template <int kBatch>
-__device__ inline bool distinct_insert(const DistinctHash& t, double (&v)[kBatch], const int (&k)[kBatch]) {
-  unsigned long long bits[kBatch], h[kBatch], cur[kBatch];
-  bool bad = false;
+__device__ inline bool distinct_insert(const DistinctHash& t, const unsigned long long (&bits)[kBatch],
+                                       const unsigned long long (&hash)[kBatch], const int (&k)[kBatch]) {
+  unsigned long long h[kBatch], cur[kBatch];
 #pragma unroll
   for (int j = 0; j < kBatch; ++j) {
     if (k[j] < 0) continue;
-    if (v[j] == 0) {
-      if (signbit(v[j]) && !t.negative_zero[k[j]]) t.negative_zero[k[j]] = 1;
-      v[j] = 0.0;
-    }
-    bits[j] = orderable(v[j]);
-    bad |= bits[j] == kEmptySlot || isnan(v[j]);
-    h[j] = (bits[j] * 0x9E3779B97F4A7C15ull) >> (64 - t.log_cap);
+    h[j] = hash[j] >> (64 - t.log_cap);
     cur[j] = t.table[(static_cast<std::size_t>(k[j]) << t.log_cap) + h[j]];
   }
-  if (bad) return false;
 #pragma unroll
   for (int j = 0; j < kBatch; ++j) {
     if (k[j] < 0 || cur[j] == bits[j]) continue;
@@ -92,6 +98,17 @@ __device__ inline bool distinct_insert(const DistinctHash& t, double (&v)[kBatch
     if (!distinct_insert_from(slots, t.log_cap, bits[j], h[j], cur[j], t.key_count + k[j])) return false;
   }
   return true;
+}
+
+// The same for values v[j].
+template <int kBatch>
+__device__ inline bool distinct_insert(const DistinctHash& t, const double (&v)[kBatch], const int (&k)[kBatch]) {
+  unsigned long long bits[kBatch], hash[kBatch];
+  bool ok = true;
+#pragma unroll
+  for (int j = 0; j < kBatch; ++j)
+    if (k[j] >= 0) ok &= distinct_key(t, v[j], k[j], bits[j], hash[j]);
+  return ok && distinct_insert(t, bits, hash, k);
 }
 
 // Whether the tables were given up, read once per block (every thread reading the one word kept a single L2 slice

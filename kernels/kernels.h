@@ -78,10 +78,10 @@ void mars_paper(const double* reward, const std::int64_t* offsets, std::int64_t 
                 std::int64_t n, int num_pools, const PaperOptions& options, double* returns, double* advantage,
                 void* scratch, void* stream);
 
-// MARS code mode (trainer/estimators/mars.h), fused: centre rewards on their pool's mean, rescale by the token
-// whitening factor, reverse scan, subtract the mean of the seat's distinct returns (0 included), token-weighted
-// whitening. `weight` is the per-row token count (nullptr: 1), `pool` the dense (game, role) id, `seat` the dense
-// role id (both 0-based, constant within a trajectory; with agent_specific off the caller passes role 0).
+// MARS code mode (trainer/estimators/mars.h): centre rewards on their pool's mean, rescale by the token whitening
+// factor, reverse scan, subtract the mean of the seat's distinct returns (0 included), token-weighted whitening.
+// `weight` is the per-row token count (nullptr: 1); `pool` the dense (game, role) id and `seat` the dense role id,
+// one per trajectory (0-based; with agent_specific off the caller passes role 0).
 struct CodeOptions {
   double gamma = 1.0;
   bool whiten_rewards = true;

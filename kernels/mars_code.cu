@@ -137,9 +137,8 @@ struct CodeArgs {
   std::int64_t trajectories = 0;
   double gamma = 1.0;
   bool turn_level = true;
-  const std::int32_t *pool = nullptr, *seat = nullptr;  // per row
+  const std::int32_t *pool = nullptr, *seat = nullptr;  // per trajectory
   int num_pools = 0, num_seats = 0;
-  std::int32_t* tag = nullptr;  // per trajectory: pool | seat << 8, −1 for an empty one (pass A writes it)
   Acc* pool_partial = nullptr;  // [block · num_pools + pool] (pass A)
   const double* pool_moments = nullptr;  // {count, W, mean, M2} per pool
   bool whiten = true;
@@ -153,36 +152,34 @@ struct CodeArgs {
   bool reversed = false;
 };
 
-// The block's trajectories and rows.
+// The block's trajectories and rows, and the thread's trajectory with its pool and seat (−1 when it has no rows).
+// Everything here is an input of the call, so a dependent launch reads it before waiting.
 struct CodeTile {
   std::int64_t tile, s, row0, row1, lo, hi;
-  bool mine, staged;
+  int pool = -1, seat = -1;
+  bool staged;
   __device__ CodeTile(const CodeArgs& c, bool reversed) {
     tile = block_index(reversed);
     const std::int64_t first = tile * kScanThreads;
     const std::int64_t last = min(c.trajectories, first + kScanThreads);
     s = first + threadIdx.x;
-    mine = s < c.trajectories;
+    const bool mine = s < c.trajectories;
     row0 = c.offsets[first];
     row1 = c.offsets[last];
     lo = mine ? c.offsets[s] : 0;
     hi = mine ? c.offsets[s + 1] : 0;
+    if (mine) pool = c.pool[s], seat = c.seat[s];
+    if (hi <= lo) pool = seat = -1;
     staged = row1 - row0 <= kScanRows;
   }
 };
 
 // Pass A: per block, the moments of its trajectories' rewards per pool (each trajectory's rewards summed shifted by
-// its last one, then key_partials), and every trajectory's tag.
+// its last one, then key_partials).
 __global__ void __launch_bounds__(kScanThreads, 6) code_pool_kernel(CodeArgs c) {
   __shared__ double stage[kScanRows];
   const CodeTile b(c, false);
-  int pool = -1, tag = -1;
-  if (b.hi > b.lo) {
-    pool = c.pool[b.lo];
-    tag = pool | c.seat[b.lo] << 8;
-  }
   if (b.staged) stage_rows_async<kScanThreads>(stage, b.row0, b.row1, c.reward);
-  if (b.mine) c.tag[b.s] = tag;
   __syncthreads();
   double shift = 0, s1 = 0, s2 = 0;
   for (std::int64_t t = b.hi - 1; t >= b.lo; --t) {
@@ -195,15 +192,8 @@ __global__ void __launch_bounds__(kScanThreads, 6) code_pool_kernel(CodeArgs c) 
   const double len = static_cast<double>(b.hi - b.lo);
   const Acc own = b.hi > b.lo ? Acc{len, len, shift + s1 / len, fmax(0.0, s2 - s1 * s1 / len)} : Acc{0, 0, 0, 0};
   __syncthreads();  // the stage is free
-  key_partials(c.pool_partial + b.tile * c.num_pools, c.num_pools, own, pool, stage);
+  key_partials(c.pool_partial + b.tile * c.num_pools, c.num_pools, own, b.pool, stage);
   allow_next();
-}
-
-// One value into the tables (pass B's rows that are not staged, and the 0 of each seat).
-__device__ inline void insert_one(const DistinctHash& t, double x, int key) {
-  double v[1] = {x};
-  const int k[1] = {key};
-  if (!distinct_insert(t, v, k)) *t.overflow = 1;
 }
 
 // The whitening of G' over all rows, for pass D (one thread): seat q contributes its moments of G shifted by
@@ -228,22 +218,70 @@ __global__ void code_table_kernel(const double* seat_moments, const double* dist
   table[2 * kMaxKeys + 1] = degenerate ? 0.0 : inverse_scale(total.m2 / (total.w - 1), eps, 1);
 }
 
+// One value into the tables (pass B's rows that are not staged, and the 0 of each seat).
+__device__ inline void insert_one(const DistinctHash& t, double x, int key) {
+  const double v[1] = {x};
+  const int k[1] = {key};
+  if (!distinct_insert(t, v, k)) *t.overflow = 1;
+}
+
+// Pass B's insertion of its staged returns, 2 per thread in flight (4 spilled registers),
+// through a direct-mapped cache of the values the block has inserted (kCacheSlots in shared memory, split evenly
+// among the seats): a value found there is in its table already, or being put there by another thread of the block,
+// so of a block's equal returns only the first reads the table. (Frequent returns, the last turns' few values, sent
+// every thread of the device to the same few slots, and their L2 slices served them one after the other.) Every
+// thread of the block calls it.
+constexpr int kCacheLog = 9, kCacheSlots = 1 << kCacheLog;
+__device__ inline void insert_staged(const CodeArgs& c, const CodeTile& b, const double* stage,
+                                     const unsigned char* owner, unsigned long long* cache) {
+  int seat_log = 0;
+  while ((1 << seat_log) < c.num_seats) ++seat_log;
+  const int region_log = kCacheLog - seat_log;
+  for (int i = threadIdx.x; i < kCacheSlots; i += kScanThreads) cache[i] = kEmptySlot;
+  __syncthreads();
+  constexpr int kBatch = 2;
+  bool ok = true;
+  for (std::int64_t base = b.row0 + threadIdx.x; ok && base < b.row1; base += kBatch * kScanThreads) {
+    unsigned long long bits[kBatch], hash[kBatch];
+    int k[kBatch];
+#pragma unroll
+    for (int j = 0; j < kBatch; ++j) {
+      const std::int64_t i = base + j * kScanThreads;
+      k[j] = -1;
+      if (i >= b.row1) continue;
+      const int r = static_cast<int>(i - b.row0);
+      k[j] = owner[r];
+      if (!distinct_key(c.hash, stage[slot(r)], k[j], bits[j], hash[j])) {
+        ok = false;
+        k[j] = -1;
+        continue;
+      }
+      unsigned long long& cached = cache[(k[j] << region_log) + static_cast<int>(hash[j] >> (64 - region_log))];
+      if (cached == bits[j]) k[j] = -1;
+      else cached = bits[j];
+    }
+    ok = ok && distinct_insert(c.hash, bits, hash, k);
+  }
+  if (!ok) *c.hash.overflow = 1;
+}
+
 // Pass B (kRows false) and pass D (kRows true): the scan of s·(r − pool mean) per trajectory, s the reward scale
-// from the pool moments (as reward_scale_moments_kernel computes it). Pass B puts every return into its seat's table
-// (the staged ones coalesced after the scan, 4 per thread in flight) and reduces the block's returns per seat; pass D
-// writes the returns and the advantages ((G' − μ)·scale, G' = G − mean(U) or 0 by seat, μ and scale from the seats'
-// moments of G: code_table_kernel).
+// from the pool moments (as reward_scale_moments_kernel computes it). Pass B reduces the block's returns per seat and
+// puts every return into its seat's table (the staged ones after the scan: insert_staged); pass D writes the returns
+// and the advantages ((G' − μ)·scale, G' = G − mean(U) or 0 by seat: code_table_kernel). Blocks per SM: pass D's six
+// (its shared memory allows six; 40 registers), pass B's four (64 registers: under five its insertion spilled).
 template <bool kRows>
-__global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 5) code_scan_kernel(CodeArgs c) {
+__global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 4) code_scan_kernel(CodeArgs c) {
   __shared__ double stage[kScanRows];
   __shared__ unsigned char owner[kScanRows];
   __shared__ double mean_of[kMaxKeys], scale;
-  __shared__ double centre[kCodeTable];  // (code_table_kernel)
-  __shared__ double partial_scratch[kRows ? 1 : kScanThreads * 28 / sizeof(double)];  // (key_partials)
+  __shared__ double centre[kCodeTable];
+  // (pass B: key_partials' scratch, then insert_staged's cache)
+  __shared__ double scratch[kRows ? 1 : kScanThreads * 28 / sizeof(double)];
+  static_assert(kRows || sizeof(scratch) >= kCacheSlots * sizeof(unsigned long long));
   const CodeTile b(c, c.reversed);
   if (b.staged) stage_rows_async<kScanThreads, false>(stage, b.row0, b.row1, c.reward);
   wait_for_previous();
-  const int tag = b.mine ? c.tag[b.s] : -1;
   if (threadIdx.x < c.num_pools) mean_of[threadIdx.x] = c.pool_moments[4 * threadIdx.x + 2];
   if (threadIdx.x == 0) {
     double q = 0;
@@ -253,8 +291,8 @@ __global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 5) code_scan_kernel(
   if (kRows && c.advantage && threadIdx.x < kCodeTable) centre[threadIdx.x] = c.table[threadIdx.x];
   __pipeline_wait_prior(0);
   __syncthreads();
-  const int pool = tag & 255, seat = tag >> 8;
-  const double mean = tag >= 0 ? mean_of[pool] : 0.0, s = scale;
+  const double mean = b.pool >= 0 ? mean_of[b.pool] : 0.0, s = scale;
+  const int seat = b.seat;
   auto in = [&](double r) { return __dmul_rn(s, __dsub_rn(r, mean)); };
   auto load = [&](std::int64_t t) { return in(c.reward[t]); };
   auto put = [&](std::int64_t t, double g) {
@@ -286,30 +324,10 @@ __global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 5) code_scan_kernel(
       }
     }
   } else {
-    // The block's moments per seat first (own is not kept through the insertion), in their own shared memory: the
-    // stage still holds the returns.
-    key_partials(c.seat_partial + b.tile * c.num_seats, c.num_seats, own, b.hi > b.lo ? seat : -1, partial_scratch);
-    if (!distinct_given_up(c.hash)) {  // (synchronizes the block: the staged returns are all written)
-      constexpr int kBatch = 2;  // (4 spilled under the bound of 5 blocks per SM)
-      bool ok = true;
-      if (b.staged) {
-        for (std::int64_t base = b.row0 + threadIdx.x; ok && base < b.row1; base += kBatch * kScanThreads) {
-          double v[kBatch];
-          int k[kBatch];
-#pragma unroll
-          for (int j = 0; j < kBatch; ++j) {
-            const std::int64_t i = base + j * kScanThreads;
-            k[j] = -1;
-            v[j] = 0;
-            if (i < b.row1) {
-              v[j] = stage[slot(static_cast<int>(i - b.row0))];
-              k[j] = owner[i - b.row0];
-            }
-          }
-          ok = distinct_insert(c.hash, v, k);
-        }
-      }
-      if (!ok) *c.hash.overflow = 1;
+    // The block's moments per seat first, so that `own` is not kept through the insertion.
+    key_partials(c.seat_partial + b.tile * c.num_seats, c.num_seats, own, seat, scratch);
+    if (!distinct_given_up(c.hash)) {  // (synchronizes the block: key_partials is done with its scratch)
+      if (b.staged) insert_staged(c, b, stage, owner, reinterpret_cast<unsigned long long*>(scratch));
       if (blockIdx.x == 0 && threadIdx.x < c.num_seats) insert_one(c.hash, 0.0, threadIdx.x);  // every U has 0
     }
     allow_next();
@@ -319,7 +337,6 @@ __global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 5) code_scan_kernel(
 // The fused path's scratch regions, in order (measured with a null base).
 struct CodeScratch {
   double *pool_moments, *seat_moments, *distinct, *table;
-  std::int32_t* tag;
   Acc *pool_partial, *seat_partial;
   char* distinct_scratch;
   std::size_t total;
@@ -330,13 +347,20 @@ struct CodeScratch {
     seat_moments = c.take<double>(4 * num_seats);
     distinct = c.take<double>(3 * num_seats);
     table = c.take<double>(kCodeTable);
-    tag = c.take<std::int32_t>(trajectories);
     pool_partial = c.take<Acc>(blocks * num_pools);
     seat_partial = c.take<Acc>(blocks * num_seats);
     distinct_scratch = c.take<char>(DistinctScratch(nullptr, n, num_seats).total);
     total = c.used;
   }
 };
+
+// Per-row copies of per-trajectory ids (the general path, and the fused path's fallback, read ids per row).
+__global__ void rows_of_kernel(const std::int64_t* offsets, std::int64_t trajectories, const std::int32_t* a,
+                               const std::int32_t* b, std::int32_t* a_rows, std::int32_t* b_rows) {
+  const std::int64_t s = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x;
+  if (s >= trajectories) return;
+  for (std::int64_t t = offsets[s]; t < offsets[s + 1]; ++t) a_rows[t] = a[s], b_rows[t] = b[s];
+}
 
 bool fused_path(const double* weight, std::int64_t n, int num_pools, int num_seats) {
   return !weight && num_pools >= 1 && num_pools <= kMaxKeys && num_seats >= 1 && num_seats <= kMaxKeys &&
@@ -345,7 +369,8 @@ bool fused_path(const double* weight, std::int64_t n, int num_pools, int num_sea
 
 void mars_code_fused(const double* reward, const std::int64_t* offsets, std::int64_t trajectories,
                      const std::int32_t* pool, const std::int32_t* seat, std::int64_t n, int num_pools, int num_seats,
-                     const CodeOptions& o, double* returns, double* advantage, void* scratch, cudaStream_t s) {
+                     const CodeOptions& o, double* returns, double* advantage, void* scratch, cudaStream_t s,
+                     std::int32_t* pool_rows, std::int32_t* seat_rows) {
   if (n + num_seats > INT_MAX) throw std::runtime_error("mars_code: more than 2^31 - 1 turns");
   CodeScratch sc(scratch, n, trajectories, num_pools, num_seats);
   const DistinctScratch ds(sc.distinct_scratch, n, num_seats);
@@ -360,7 +385,6 @@ void mars_code_fused(const double* reward, const std::int64_t* offsets, std::int
   c.seat = seat;
   c.num_pools = num_pools;
   c.num_seats = num_seats;
-  c.tag = sc.tag;
   c.pool_partial = sc.pool_partial;
   c.pool_moments = sc.pool_moments;
   c.whiten = o.whiten_rewards;
@@ -381,9 +405,12 @@ void mars_code_fused(const double* reward, const std::int64_t* offsets, std::int
   launch_dependent(combine_chunks_kernel<>, num_seats, kCombineThreads, s, sc.seat_partial, blocks, num_seats,
                    sc.seat_moments, static_cast<double*>(nullptr), ZscoreRule{});
   c.reversed = false;
-  // C. When the tables were given up, the returns are written first and every one of them is sorted.
-  distinct_finish(ds, returns, seat, n, num_seats, o.unique_tolerance, true, 0.0, sc.distinct, s, [&] {
+  // C. When the tables were given up, the returns and the seats per row are written first and every return is
+  // sorted.
+  distinct_finish(ds, returns, seat_rows, n, num_seats, o.unique_tolerance, true, 0.0, sc.distinct, s, [&] {
     code_scan_kernel<true><<<blocks, kScanThreads, 0, s>>>(c);
+    rows_of_kernel<<<blocks_for(trajectories), kThreads, 0, s>>>(offsets, trajectories, pool, seat, pool_rows,
+                                                                 seat_rows);
     check(cudaGetLastError(), "mars_code");
   });
   // D, a dependent launch: its blocks stage their rewards while the table is computed.
@@ -398,6 +425,9 @@ void mars_code_fused(const double* reward, const std::int64_t* offsets, std::int
 std::size_t mars_code_scratch(std::int64_t n, std::int64_t trajectories, int num_pools, int num_seats) {
   const std::size_t fused = CodeScratch(nullptr, n, trajectories, std::max(num_pools, 1), std::max(num_seats, 1)).total;
   Carver c{nullptr};
+  c.take<std::int32_t>(n);
+  c.take<std::int32_t>(n);
+  const std::size_t ids = c.used;
   c.take<double>(4 * std::max(num_pools, 1));
   c.take<double>(1);
   c.take<double>(3 * std::max(num_seats, 1));
@@ -407,20 +437,23 @@ std::size_t mars_code_scratch(std::int64_t n, std::int64_t trajectories, int num
                                      aligned(sizeof(double) * 2 * std::max<std::int64_t>(1, chunks_of(n))),
                                      distinct_value_mean_scratch(n, num_seats), keyed_reduce_scratch(n, 1)});
   c.take<char>(rest);
-  return std::max(c.used, fused);
+  return std::max(c.used, ids + fused);
 }
 
 void mars_code(const double* reward, const double* weight, const std::int64_t* offsets, std::int64_t trajectories,
-               const std::int32_t* pool, const std::int32_t* seat, std::int64_t n, int num_pools, int num_seats,
+               const std::int32_t* pool_of, const std::int32_t* seat_of, std::int64_t n, int num_pools, int num_seats,
                const CodeOptions& o, double* returns, double* advantage, void* scratch, void* stream) {
   if (n == 0) return;
   auto s = as_stream(stream);
+  Carver c{static_cast<char*>(scratch)};
+  auto* pool = c.take<std::int32_t>(n);  // ids per row: the general path's keyed passes read them
+  auto* seat = c.take<std::int32_t>(n);
   if (fused_path(weight, n, num_pools, num_seats)) {
-    mars_code_fused(reward, offsets, trajectories, pool, seat, n, num_pools, num_seats, o, returns, advantage, scratch,
-                    s);
+    mars_code_fused(reward, offsets, trajectories, pool_of, seat_of, n, num_pools, num_seats, o, returns, advantage,
+                    c.take<char>(0), s, pool, seat);
     return;
   }
-  Carver c{static_cast<char*>(scratch)};
+  rows_of_kernel<<<blocks_for(trajectories), kThreads, 0, s>>>(offsets, trajectories, pool_of, seat_of, pool, seat);
   double* pool_moments = c.take<double>(4 * std::max(num_pools, 1));
   double* scale = c.take<double>(1);
   double* distinct = c.take<double>(3 * std::max(num_seats, 1));

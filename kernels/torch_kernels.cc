@@ -71,6 +71,12 @@ struct Ordered {
     for (std::size_t k = 0; k < out.size(); ++k) out[k] = keys.id[index.order[k]];
     return out;
   }
+  // The id of each trajectory's first row.
+  std::vector<std::int32_t> per_trajectory(const std::vector<std::int32_t>& row_ids) const {
+    std::vector<std::int32_t> out(index.size());
+    for (std::size_t j = 0; j < out.size(); ++j) out[j] = row_ids[index.offsets[j]];
+    return out;
+  }
   estimators::EstimatorOutput scatter(const PaperResult& r) const {
     auto out = estimators::make_output(index.order.size());
     const auto adv = to_host(r.advantage), ret = to_host(r.returns);
@@ -90,11 +96,9 @@ estimators::EstimatorOutput mars_on_device(const estimators::AdvantageEstimator&
   const std::vector<std::int64_t> no_role(n, 0);
   const auto& role = o.agent_specific ? batch.role : std::span<const std::int64_t>(no_role);
   const auto pools = estimators::densify({batch.game, role}, n);
-  const auto pool_rows = rows.ordered(pools);
+  // One pool (and seat) per trajectory: its first row's (a trajectory is one seat of one game).
+  const auto pool_of = rows.per_trajectory(rows.ordered(pools));
   if (o.mode == estimators::MarsOptions::Mode::kPaper) {
-    // One pool per trajectory: its first row's (a trajectory is one seat of one game).
-    std::vector<std::int32_t> pool_of(rows.index.size());
-    for (std::size_t j = 0; j < pool_of.size(); ++j) pool_of[j] = pool_rows[rows.index.offsets[j]];
     PaperOptions po;
     po.gamma = o.gamma;
     po.ddof = o.paper.ddof;
@@ -105,7 +109,6 @@ estimators::EstimatorOutput mars_on_device(const estimators::AdvantageEstimator&
     return rows.scatter(mars_paper(rows.reward_d, rows.offsets_d, to_device(pool_of, device),
                                    static_cast<int>(pools.count()), po));
   }
-  const auto pool_d = to_device(pool_rows, device);
   const auto seats = estimators::densify({role}, n);
   torch::Tensor weight;
   if (batch.has_tokens()) {
@@ -120,8 +123,9 @@ estimators::EstimatorOutput mars_on_device(const estimators::AdvantageEstimator&
   co.eps = o.code_eps;
   co.unique_tolerance = o.unique_tolerance;
   co.turn_level = o.turn_level;
-  return rows.scatter(mars_code(rows.reward_d, weight, rows.offsets_d, pool_d, static_cast<int>(pools.count()),
-                                to_device(rows.ordered(seats), device), static_cast<int>(seats.count()), co));
+  return rows.scatter(mars_code(rows.reward_d, weight, rows.offsets_d, to_device(pool_of, device),
+                                static_cast<int>(pools.count()), to_device(rows.per_trajectory(rows.ordered(seats)), device),
+                                static_cast<int>(seats.count()), co));
 }
 
 estimators::EstimatorOutput grpo_on_device(const estimators::AdvantageEstimator& est, const estimators::TurnBatch& batch,
@@ -188,8 +192,9 @@ PaperResult mars_code(const torch::Tensor& reward, const torch::Tensor& weight, 
   const c10::cuda::CUDAGuard guard(reward.device());
   auto r = reward.contiguous(), o = offsets.contiguous(), p = pool.contiguous(), q = seat.contiguous();
   const std::int64_t n = r.numel(), S = o.numel() - 1;
-  check_keys(p, r, "mars_code");
-  check_keys(q, r, "mars_code");
+  for (const auto* k : {&p, &q})
+    TORCH_CHECK(k->device() == r.device() && k->scalar_type() == torch::kInt32 && k->numel() == S,
+                "mars_code: pools and seats must be int32 tensors on the rewards' device with one id per trajectory");
   torch::Tensor w;
   if (weight.defined()) {
     w = weight.contiguous();

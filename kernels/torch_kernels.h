@@ -18,7 +18,8 @@ struct PaperResult {
 // per trajectory.
 PaperResult mars_paper(const torch::Tensor& reward, const torch::Tensor& offsets, const torch::Tensor& pool,
                        int num_pools, const PaperOptions& options);
-// As above; weight: float64 [n] token counts or an undefined tensor (1 per row); seat: int32 [n] dense ids.
+// As above; weight: float64 [n] token counts or an undefined tensor (1 per row); seat: int32 [S] dense ids, one per
+// trajectory.
 PaperResult mars_code(const torch::Tensor& reward, const torch::Tensor& weight, const torch::Tensor& offsets,
                       const torch::Tensor& pool, int num_pools, const torch::Tensor& seat, int num_seats,
                       const CodeOptions& options);
