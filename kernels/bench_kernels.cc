@@ -102,11 +102,6 @@ torch::Tensor torch_grpo(const Batch& b, double eps) {
   return adv.unsqueeze(1).expand({b.B, b.T}).reshape({-1});
 }
 
-// Milliseconds per call: the best of kRounds rounds of `repeats` calls each, after one warm-up call (the same rule
-// for the kernels and the baselines; the LibTorch side, bound by launching its many small kernels from the host, moved
-// by up to 50% between single rounds).
-constexpr int kRounds = 5;
-
 template <typename F>
 double time_ms(F&& f, int repeats) {
   f();
@@ -114,33 +109,23 @@ double time_ms(F&& f, int repeats) {
   cudaEvent_t a, b;
   cudaEventCreate(&a);
   cudaEventCreate(&b);
-  double best = 0;
-  for (int round = 0; round < kRounds; ++round) {
-    cudaEventRecord(a, at::cuda::getCurrentCUDAStream().stream());
-    for (int i = 0; i < repeats; ++i) f();
-    cudaEventRecord(b, at::cuda::getCurrentCUDAStream().stream());
-    cudaEventSynchronize(b);
-    float ms = 0;
-    cudaEventElapsedTime(&ms, a, b);
-    if (round == 0 || ms / repeats < best) best = ms / repeats;
-  }
+  cudaEventRecord(a, at::cuda::getCurrentCUDAStream().stream());
+  for (int i = 0; i < repeats; ++i) f();
+  cudaEventRecord(b, at::cuda::getCurrentCUDAStream().stream());
+  cudaEventSynchronize(b);
+  float ms = 0;
+  cudaEventElapsedTime(&ms, a, b);
   cudaEventDestroy(a);
   cudaEventDestroy(b);
-  return best;
+  return ms / repeats;
 }
 
 template <typename F>
 double cpu_ms(F&& f, int repeats) {
   f();
-  double best = 0;
-  for (int round = 0; round < kRounds; ++round) {
-    const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < repeats; ++i) f();
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / repeats;
-    if (round == 0 || ms < best) best = ms;
-  }
-  return best;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < repeats; ++i) f();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / repeats;
 }
 
 void row(const char* what, const Batch& b, double k_ms, double base_ms, double bytes, double peak, double diff) {
@@ -164,8 +149,7 @@ int run_kernel_bench(int repeats) {
   const double peak = peak_bandwidth();
   std::printf("device: %s, peak DRAM bandwidth %.0f GB/s\n", prop.name, peak / 1e9);
   std::printf("GB/s counts the bytes each pipeline reads and writes in DRAM by design (below); baseline: LibTorch\n"
-              "tensor ops in this binary (RAE: the CPU reference loop, a sequential EMA has no tensor-op form).\n"
-              "Times: the best of %d rounds per side.\n", kRounds);
+              "tensor ops in this binary (RAE: the CPU reference loop, a sequential EMA has no tensor-op form).\n");
   std::printf("%-34s %11s %11s %9s %10s %8s %10s\n", "pipeline, trajectories x turns", "kernels ms", "baseline ms",
               "ratio", "GB/s", "of peak", "max |diff|");
   const std::vector<std::pair<std::int64_t, std::int64_t>> sizes = {{65536, 16}, {62500, 16}, {625000, 16}};
@@ -184,10 +168,9 @@ int run_kernel_bench(int repeats) {
       const double bytes = n * (8 + 8 + 16) + S * (8 + 4 + 8 + 4);
       row("mars paper", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
-    {  // MARS code mode, fused (kernels/mars_code.cu): pass A reads the rewards, offsets and each trajectory's pool and
-       // seat ids and writes a tag per trajectory; pass B reads the rewards, offsets and tags (its returns go to the
-       // hash tables, in the L2 cache); the tables (8 B a slot) are cleared and their runs read once; pass D reads the
-       // rewards, offsets and tags and writes returns and advantages (16 B/turn).
+    {  // MARS code mode, fused (kernels/mars_code.cu): passes A, B and D each read the rewards, offsets and the pool
+       // and seat ids per trajectory; B's returns go to the hash tables (in the L2 cache), D writes returns and
+       // advantages (16 B/turn); the tables (8 B a slot) are cleared and their runs read once.
       CodeOptions o;
       o.unique_tolerance = 0;  // exact distinct values, as torch.unique takes them
       PaperResult r;
@@ -197,7 +180,7 @@ int run_kernel_bench(int repeats) {
       torch::Tensor adv;
       const double t = time_ms([&] { adv = torch_code(b, o.eps); }, slow);
       const double table = 8.0 * 2 * 262144;  // 2 seats × 2^18 slots (hash_log at these sizes)
-      const double bytes = n * (8 + 8 + 8 + 16) + S * (3 * 8 + 4 + 4 + 4 + 2 * 4) + 2 * table;
+      const double bytes = n * (8 + 8 + 8 + 16) + S * 3 * (8 + 8) + 2 * table;
       row("mars code", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
     {  // GRPO over trajectory scores: reads rewards and one group id per trajectory, reduces, writes returns and

@@ -231,7 +231,7 @@ __device__ inline void insert_one(const DistinctHash& t, double x, int key) {
 // so of a block's equal returns only the first reads the table. (Frequent returns, the last turns' few values, sent
 // every thread of the device to the same few slots, and their L2 slices served them one after the other.) Every
 // thread of the block calls it.
-constexpr int kCacheLog = 10, kCacheSlots = 1 << kCacheLog;
+constexpr int kCacheLog = 9, kCacheSlots = 1 << kCacheLog;
 __device__ inline void insert_staged(const CodeArgs& c, const CodeTile& b, const double* stage,
                                      const unsigned char* owner, unsigned long long* cache) {
   int seat_log = 0;
@@ -276,9 +276,9 @@ __global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 4) code_scan_kernel(
   __shared__ unsigned char owner[kScanRows];
   __shared__ double mean_of[kMaxKeys], scale;
   __shared__ double centre[kCodeTable];
-  // (pass B: key_partials' scratch, then insert_staged's cache; with the stage, 45 KiB: the static limit is 48)
-  __shared__ double scratch[kRows ? 1 : kCacheSlots];
-  static_assert(kRows || sizeof(scratch) >= kScanThreads * 28);
+  // (pass B: key_partials' scratch, then insert_staged's cache)
+  __shared__ double scratch[kRows ? 1 : kScanThreads * 28 / sizeof(double)];
+  static_assert(kRows || sizeof(scratch) >= kCacheSlots * sizeof(unsigned long long));
   const CodeTile b(c, c.reversed);
   if (b.staged) stage_rows_async<kScanThreads, false>(stage, b.row0, b.row1, c.reward);
   wait_for_previous();
