@@ -228,8 +228,8 @@ __device__ inline void insert_one(const DistinctHash& t, double x, int key) {
 // Pass B's insertion of its staged returns, 2 per thread in flight (4 spilled registers),
 // through a direct-mapped cache of the values the block has inserted (kCacheSlots in shared memory, split evenly
 // among the seats): a value found there is in its table already, or being put there by another thread of the block,
-// so of a block's equal returns only the first reads the table. (Frequent returns, the last turns' few values, sent
-// every thread of the device to the same few slots, and their L2 slices served them one after the other.) Every
+// so of a block's equal returns only the first reads the table. (At 10^7 returns these reads of random slots bound the
+// pass: the L2 cache serves them at a limited rate of requests, and a cache this small spares few of them.) Every
 // thread of the block calls it.
 constexpr int kCacheLog = 9, kCacheSlots = 1 << kCacheLog;
 __device__ inline void insert_staged(const CodeArgs& c, const CodeTile& b, const double* stage,
