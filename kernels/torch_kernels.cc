@@ -123,8 +123,9 @@ estimators::EstimatorOutput mars_on_device(const estimators::AdvantageEstimator&
   co.eps = o.code_eps;
   co.unique_tolerance = o.unique_tolerance;
   co.turn_level = o.turn_level;
+  const auto seat_of = rows.per_trajectory(rows.ordered(seats));
   return rows.scatter(mars_code(rows.reward_d, weight, rows.offsets_d, to_device(pool_of, device),
-                                static_cast<int>(pools.count()), to_device(rows.per_trajectory(rows.ordered(seats)), device),
+                                static_cast<int>(pools.count()), to_device(seat_of, device),
                                 static_cast<int>(seats.count()), co));
 }
 
