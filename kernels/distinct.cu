@@ -179,32 +179,39 @@ __global__ void distinct_insert_kernel(const double* x, const std::int32_t* key,
 // Whether the table is given up does not depend on the order either: an insertion fails after kMaxProbes occupied
 // slots only if the complete table would hold a run longer than kMaxProbes, which this kernel rejects (kMaxRun =
 // kMaxProbes); a longer kMaxRun would accept a table that another schedule of the insertions gave up.
-// Thread i owns slot i and the run that starts there; a block's kRunThreads slots all belong to one key.
-constexpr int kRunThreads = 256;
+// Thread i owns slots kRunSlots·i .. kRunSlots·i + kRunSlots − 1 (their loads in flight together) and the runs that
+// start there, in slot order; a block's kRunThreads · kRunSlots slots (1,024, the smallest table) belong to one key.
+// (One slot per thread, 2,048 blocks at 10^7 values, spent most of the kernel merging blocks.)
+constexpr int kRunThreads = 256, kRunSlots = 4, kRunBlockSlots = kRunThreads * kRunSlots;
 constexpr int kMaxRun = kMaxProbes;
 __global__ void __launch_bounds__(kRunThreads)
     distinct_runs_kernel(const unsigned long long* table, int log_cap, Acc* partial, int* overflow) {
-  const std::int64_t i = blockIdx.x * static_cast<std::int64_t>(kRunThreads) + threadIdx.x;
+  const std::int64_t first = (blockIdx.x * static_cast<std::int64_t>(kRunThreads) + threadIdx.x) * kRunSlots;
   const unsigned long long mask = (1ull << log_cap) - 1;
-  const unsigned long long* slots = table + ((i >> log_cap) << log_cap);
-  const unsigned long long h = static_cast<unsigned long long>(i) & mask;
+  const unsigned long long* slots = table + ((first >> log_cap) << log_cap);
+  const unsigned long long h0 = static_cast<unsigned long long>(first) & mask;
+  unsigned long long here[kRunSlots + 1];  // the slot before the thread's, then its own
+#pragma unroll
+  for (int j = 0; j <= kRunSlots; ++j) here[j] = slots[(h0 + j - 1) & mask];
   Acc a{0, 0, 0, 0};
-  if (slots[h] != kEmptySlot && slots[(h - 1) & mask] == kEmptySlot) {
+  for (int j = 1; j <= kRunSlots; ++j) {
+    if (here[j] == kEmptySlot || here[j - 1] != kEmptySlot) continue;  // a run starts at slot h0 + j − 1
+    const unsigned long long h = h0 + j - 1;
     int length = 1;
     while (length <= kMaxRun && slots[(h + length) & mask] != kEmptySlot) ++length;
     if (length > kMaxRun) {
       *overflow = 1;
-    } else {
-      unsigned long long prev = 0;
-      for (int step = 0; step < length; ++step) {  // the next larger value of the run (values are distinct)
-        unsigned long long next = kEmptySlot;  // (never a value's bits)
-        for (int j = 0; j < length; ++j) {
-          const unsigned long long v = slots[(h + j) & mask];
-          if ((step == 0 || v > prev) && v < next) next = v;
-        }
-        acc_add(a, from_orderable(next), 1.0);
-        prev = next;
+      continue;
+    }
+    unsigned long long prev = 0;
+    for (int step = 0; step < length; ++step) {  // the next larger value of the run (values are distinct)
+      unsigned long long next = kEmptySlot;  // (never a value's bits)
+      for (int k = 0; k < length; ++k) {
+        const unsigned long long v = slots[(h + k) & mask];
+        if ((step == 0 || v > prev) && v < next) next = v;
       }
+      acc_add(a, from_orderable(next), 1.0);
+      prev = next;
     }
   }
   const Acc r = block_merge<kRunThreads>(a);
@@ -279,7 +286,7 @@ detail::DistinctScratch::DistinctScratch(void* base, std::int64_t n, int num_key
   mark_b = c.take<char>(m);
   log_cap = hash_log(m, num_keys);
   table = c.take<unsigned long long>(log_cap ? static_cast<std::size_t>(num_keys) << log_cap : 0);
-  run_partial = c.take<Acc>(log_cap ? (static_cast<std::size_t>(num_keys) << log_cap) / kRunThreads : 0);
+  run_partial = c.take<Acc>(log_cap ? (static_cast<std::size_t>(num_keys) << log_cap) / kRunBlockSlots : 0);
   hash_state = c.take<int>(2 * static_cast<std::size_t>(num_keys) + 1);  // key counts, −0 flags, overflow
   std::size_t a = 0, b = 0, d = 0;
   const int mi = static_cast<int>(m);
@@ -333,8 +340,8 @@ void detail::distinct_finish(const DistinctScratch& sc, const double* x, const s
     if (!(tolerance > 0)) {
       // The runs and their merge are launched before the host learns whether the tables were given up: in the
       // common case nothing waits on the host but what follows the call.
-      const std::int64_t blocks_per_key = (1ll << sc.log_cap) / kRunThreads;
-      distinct_runs_kernel<<<static_cast<unsigned>(slots / kRunThreads), kRunThreads, 0, s>>>(sc.table, sc.log_cap,
+      const std::int64_t blocks_per_key = (1ll << sc.log_cap) / kRunBlockSlots;
+      distinct_runs_kernel<<<static_cast<unsigned>(slots / kRunBlockSlots), kRunThreads, 0, s>>>(sc.table, sc.log_cap,
                                                                                            sc.run_partial, t.overflow);
       distinct_runs_combine_kernel<<<num_keys, kCombineThreads, 0, s>>>(sc.run_partial, blocks_per_key, out);
       check(cudaMemcpyAsync(&host_state[1], t.overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
