@@ -136,13 +136,6 @@ __global__ void __launch_bounds__(kClusterThreads)
   for (int i = threadIdx.x; i < m; i += kClusterThreads) w[i] = mark_s[cur][i] ? 1.0 : 0.0;
 }
 
-// A key's result {count, mean, sample std} from the moments of its distinct values.
-__device__ inline void distinct_entry(double count, double W, double mean, double M2, double* out) {
-  out[0] = count;
-  out[1] = mean;
-  out[2] = count > 1 && W - 1 > 0 ? sqrt(M2 / (W - 1)) : 0.0;
-}
-
 __global__ void distinct_finish_kernel(const double* moments, int num_keys, double* out) {
   const int k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= num_keys) return;
@@ -180,12 +173,12 @@ __global__ void distinct_insert_kernel(const double* x, const std::int32_t* key,
 // slots only if the complete table would hold a run longer than kMaxProbes, which this kernel rejects (kMaxRun =
 // kMaxProbes); a longer kMaxRun would accept a table that another schedule of the insertions gave up.
 // Thread i owns slots kRunSlots·i .. kRunSlots·i + kRunSlots − 1 (their loads in flight together) and the runs that
-// start there, in slot order; a block's kRunThreads · kRunSlots slots (1,024, the smallest table) belong to one key.
-// (One slot per thread, 2,048 blocks at 10^7 values, spent most of the kernel merging blocks.)
-constexpr int kRunThreads = 256, kRunSlots = 4, kRunBlockSlots = kRunThreads * kRunSlots;
+// start there, in slot order; a block's kRunBlockSlots slots belong to one key. It may be a dependent launch.
 constexpr int kMaxRun = kMaxProbes;
 __global__ void __launch_bounds__(kRunThreads)
     distinct_runs_kernel(const unsigned long long* table, int log_cap, Acc* partial, int* overflow) {
+  wait_for_previous();
+  allow_next();
   const std::int64_t first = (blockIdx.x * static_cast<std::int64_t>(kRunThreads) + threadIdx.x) * kRunSlots;
   const unsigned long long mask = (1ull << log_cap) - 1;
   const unsigned long long* slots = table + ((first >> log_cap) << log_cap);
@@ -287,7 +280,7 @@ detail::DistinctScratch::DistinctScratch(void* base, std::int64_t n, int num_key
   log_cap = hash_log(m, num_keys);
   table = c.take<unsigned long long>(log_cap ? static_cast<std::size_t>(num_keys) << log_cap : 0);
   run_partial = c.take<Acc>(log_cap ? (static_cast<std::size_t>(num_keys) << log_cap) / kRunBlockSlots : 0);
-  hash_state = c.take<int>(2 * static_cast<std::size_t>(num_keys) + 1);  // key counts, −0 flags, overflow
+  hash_state = c.take<int>(2 * static_cast<std::size_t>(num_keys) + 2);  // key counts, −0 flags, overflow, done
   std::size_t a = 0, b = 0, d = 0;
   const int mi = static_cast<int>(m);
   check(cub::DeviceRadixSort::SortPairs(nullptr, a, static_cast<const unsigned long long*>(nullptr),
@@ -320,69 +313,33 @@ void detail::distinct_begin(const DistinctScratch& sc, int num_keys, cudaStream_
   if (!sc.log_cap) return;
   const std::size_t slots = static_cast<std::size_t>(num_keys) << sc.log_cap;
   check(cudaMemsetAsync(sc.table, 0xff, slots * sizeof(unsigned long long), s), "distinct table");
-  check(cudaMemsetAsync(sc.hash_state, 0, (2 * static_cast<std::size_t>(num_keys) + 1) * sizeof(int), s),
+  check(cudaMemsetAsync(sc.hash_state, 0, (2 * static_cast<std::size_t>(num_keys) + 2) * sizeof(int), s),
         "distinct table");
   check(cudaMemsetAsync(sc.count, 0, sizeof(int), s), "distinct table");
 }
 
-void detail::distinct_finish(const DistinctScratch& sc, const double* x, const std::int32_t* key, std::int64_t n,
-                             int num_keys, double tolerance, bool has_extra, double extra, double* out,
-                             cudaStream_t s, const std::function<void()>& materialize) {
-  const std::int64_t m = n + (has_extra ? num_keys : 0);
-  const int mi = static_cast<int>(m);
-  // From the tables: (tolerance 0) the moments straight from the table's runs, or a sort of only the distinct values.
-  // When a key has too many of them (or a value is NaN, or there are too many keys for the tables, or a run is too
-  // long), sort all m values and deduplicate the sorted runs instead.
-  int host_state[2] = {0, 1};  // unique, overflow
-  if (sc.log_cap) {
-    const std::size_t slots = static_cast<std::size_t>(num_keys) << sc.log_cap;
-    const DistinctHash t = sc.hash(num_keys);
-    if (!(tolerance > 0)) {
-      // The runs and their merge are launched before the host learns whether the tables were given up: in the
-      // common case nothing waits on the host but what follows the call.
-      const std::int64_t blocks_per_key = (1ll << sc.log_cap) / kRunBlockSlots;
-      distinct_runs_kernel<<<static_cast<unsigned>(slots / kRunBlockSlots), kRunThreads, 0, s>>>(sc.table, sc.log_cap,
-                                                                                           sc.run_partial, t.overflow);
-      distinct_runs_combine_kernel<<<num_keys, kCombineThreads, 0, s>>>(sc.run_partial, blocks_per_key, out);
-      check(cudaMemcpyAsync(&host_state[1], t.overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
-      check(cudaStreamSynchronize(s), "distinct count");
-      if (!host_state[1]) return;
-    } else {
-      distinct_compact_kernel<<<blocks_for(static_cast<std::int64_t>(slots)), kThreads, 0, s>>>(
-          sc.table, num_keys, sc.log_cap, t.negative_zero, sc.bits_a, sc.keys_a, sc.count);
-      check(cudaMemcpyAsync(&host_state[0], sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
-      check(cudaMemcpyAsync(&host_state[1], t.overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
-      check(cudaStreamSynchronize(s), "distinct count");
-    }
-  }
-  int unique = host_state[0];
-  // (bits_a, keys_a)[0, count) sorted by value, then stably by key: (key, value) order, back in bits_a and keys_a.
-  auto sort_pairs = [&](int count) {
-    std::size_t bytes = sc.temp_bytes;
-    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, count, 0, 64, s),
-          "distinct sort");
-    bytes = sc.temp_bytes;
-    check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, count, 0,
-                                          key_bits(num_keys), s),
-          "distinct sort");
-  };
-  if (!host_state[1]) {
-    sort_pairs(unique);
-    distinct_decode_kernel<<<blocks_for(std::max(unique, 1)), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, sc.count, sc.u,
-                                                                               sc.uk);
-  } else {
-    if (materialize) materialize();
-    distinct_fill_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, num_keys, has_extra, extra, sc.bits_a,
-                                                            sc.keys_a);
-    sort_pairs(mi);
-    distinct_flag_kernel<<<blocks_for(m), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, m, sc.values, sc.flags);
-    std::size_t bytes = sc.temp_bytes;
-    check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.values, sc.flags, sc.u, sc.count, mi, s), "distinct select");
-    bytes = sc.temp_bytes;
-    check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.keys_a, sc.flags, sc.uk, sc.count, mi, s), "distinct select");
-    check(cudaMemcpyAsync(&unique, sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
-    check(cudaStreamSynchronize(s), "distinct count");
-  }
+void detail::distinct_runs(const DistinctScratch& sc, int num_keys, cudaStream_t s) {
+  const auto blocks = static_cast<unsigned>((static_cast<std::size_t>(num_keys) << sc.log_cap) / kRunBlockSlots);
+  launch_dependent(distinct_runs_kernel, blocks, kRunThreads, s, sc.table, sc.log_cap, sc.run_partial,
+                   sc.hash(num_keys).overflow);
+}
+
+namespace {
+
+// (bits_a, keys_a)[0, count) sorted by value, then stably by key: (key, value) order, back in bits_a and keys_a.
+void sort_pairs(const DistinctScratch& sc, int count, int num_keys, cudaStream_t s) {
+  std::size_t bytes = sc.temp_bytes;
+  check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.bits_a, sc.bits_b, sc.keys_a, sc.keys_b, count, 0, 64, s),
+        "distinct sort");
+  bytes = sc.temp_bytes;
+  check(cub::DeviceRadixSort::SortPairs(sc.temp, bytes, sc.keys_b, sc.keys_a, sc.bits_b, sc.bits_a, count, 0,
+                                        key_bits(num_keys), s),
+        "distinct sort");
+}
+
+// The distinct values (sc.u, sc.uk)[0, unique): cluster weights, per-key moments and the entries.
+void distinct_reduce(const DistinctScratch& sc, int unique, int num_keys, double tolerance, double* out,
+                     cudaStream_t s) {
   if (!(tolerance > 0)) {  // exact distinct values: each is its own cluster
     distinct_unit_weight_kernel<<<blocks_for(std::max(unique, 1)), kThreads, 0, s>>>(sc.count, sc.w);
   } else if (unique <= kSmallDistinct) {
@@ -393,6 +350,67 @@ void detail::distinct_finish(const DistinctScratch& sc, const double* x, const s
   keyed_reduce(ElementLoader{sc.u, sc.w, sc.uk}, unique, num_keys, sc.moments, sc.keyed, s);
   distinct_finish_kernel<<<blocks_for(num_keys), kThreads, 0, s>>>(sc.moments, num_keys, out);
   check(cudaGetLastError(), "distinct_value_mean");
+}
+
+}  // namespace
+
+void detail::distinct_sort_all(const DistinctScratch& sc, const double* x, const std::int32_t* key, std::int64_t n,
+                               int num_keys, double tolerance, bool has_extra, double extra, double* out,
+                               cudaStream_t s, const std::function<void()>& materialize) {
+  const std::int64_t m = n + (has_extra ? num_keys : 0);
+  const int mi = static_cast<int>(m);
+  if (materialize) materialize();
+  distinct_fill_kernel<<<blocks_for(m), kThreads, 0, s>>>(x, key, n, num_keys, has_extra, extra, sc.bits_a,
+                                                          sc.keys_a);
+  sort_pairs(sc, mi, num_keys, s);
+  distinct_flag_kernel<<<blocks_for(m), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, m, sc.values, sc.flags);
+  std::size_t bytes = sc.temp_bytes;
+  check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.values, sc.flags, sc.u, sc.count, mi, s), "distinct select");
+  bytes = sc.temp_bytes;
+  check(cub::DeviceSelect::Flagged(sc.temp, bytes, sc.keys_a, sc.flags, sc.uk, sc.count, mi, s), "distinct select");
+  int unique = 0;
+  check(cudaMemcpyAsync(&unique, sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+  check(cudaStreamSynchronize(s), "distinct count");
+  distinct_reduce(sc, unique, num_keys, tolerance, out, s);
+}
+
+void detail::distinct_finish(const DistinctScratch& sc, const double* x, const std::int32_t* key, std::int64_t n,
+                             int num_keys, double tolerance, bool has_extra, double extra, double* out,
+                             cudaStream_t s, const std::function<void()>& materialize) {
+  // From the tables: (tolerance 0) the moments straight from the table's runs, or a sort of only the distinct values.
+  // When a key has too many of them (or a value is NaN, or there are too many keys for the tables, or a run is too
+  // long), sort all values and deduplicate the sorted runs instead.
+  if (!sc.log_cap) {
+    distinct_sort_all(sc, x, key, n, num_keys, tolerance, has_extra, extra, out, s, materialize);
+    return;
+  }
+  const DistinctHash t = sc.hash(num_keys);
+  int host_state[2] = {0, 1};  // unique, overflow
+  if (!(tolerance > 0)) {
+    // The runs and their merge are launched before the host learns whether the tables were given up: in the common
+    // case nothing waits on the host but what follows the call.
+    distinct_runs(sc, num_keys, s);
+    distinct_runs_combine_kernel<<<num_keys, kCombineThreads, 0, s>>>(sc.run_partial, sc.runs_per_key(), out);
+    check(cudaMemcpyAsync(&host_state[1], t.overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+    check(cudaStreamSynchronize(s), "distinct count");
+    if (host_state[1]) distinct_sort_all(sc, x, key, n, num_keys, tolerance, has_extra, extra, out, s, materialize);
+    return;
+  }
+  const std::size_t slots = static_cast<std::size_t>(num_keys) << sc.log_cap;
+  distinct_compact_kernel<<<blocks_for(static_cast<std::int64_t>(slots)), kThreads, 0, s>>>(
+      sc.table, num_keys, sc.log_cap, t.negative_zero, sc.bits_a, sc.keys_a, sc.count);
+  check(cudaMemcpyAsync(&host_state[0], sc.count, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+  check(cudaMemcpyAsync(&host_state[1], t.overflow, sizeof(int), cudaMemcpyDeviceToHost, s), "distinct count");
+  check(cudaStreamSynchronize(s), "distinct count");
+  if (host_state[1]) {
+    distinct_sort_all(sc, x, key, n, num_keys, tolerance, has_extra, extra, out, s, materialize);
+    return;
+  }
+  const int unique = host_state[0];
+  sort_pairs(sc, unique, num_keys, s);
+  distinct_decode_kernel<<<blocks_for(std::max(unique, 1)), kThreads, 0, s>>>(sc.bits_a, sc.keys_a, sc.count, sc.u,
+                                                                             sc.uk);
+  distinct_reduce(sc, unique, num_keys, tolerance, out, s);
 }
 
 std::size_t distinct_value_mean_scratch(std::int64_t n, int num_keys) {

@@ -20,6 +20,10 @@ constexpr unsigned long long kEmptySlot = ~0ull;
 constexpr int kMaxHashLog = 18;       // slots per key at most
 constexpr int kMaxHashSlotsLog = 22;  // slots over all keys at most (32 MiB)
 constexpr int kMaxProbes = 64;        // a longer probe sequence falls back to sorting
+// The runs of the tables (tolerance 0): threads of a block and slots per thread; a block's kRunBlockSlots slots
+// (1,024, the smallest table) belong to one key. (One slot per thread, 2,048 blocks at 10^7 values, spent most of the
+// kernel merging blocks.)
+constexpr int kRunThreads = 256, kRunSlots = 4, kRunBlockSlots = kRunThreads * kRunSlots;
 
 // log2 of the slots per key for m values (at least twice m, within the caps), or 0: no hashing (too many keys).
 inline int hash_log(std::int64_t m, int num_keys) {
@@ -111,6 +115,13 @@ __device__ inline bool distinct_insert(const DistinctHash& t, const double (&v)[
   return ok && distinct_insert(t, bits, hash, k);
 }
 
+// A key's result {count, mean, sample std} from the moments of its distinct values.
+__device__ inline void distinct_entry(double count, double W, double mean, double M2, double* out) {
+  out[0] = count;
+  out[1] = mean;
+  out[2] = count > 1 && W - 1 > 0 ? sqrt(M2 / (W - 1)) : 0.0;
+}
+
 // Whether the tables were given up, read once per block (every thread reading the one word kept a single L2 slice
 // busy). Every thread of the block calls it.
 __device__ inline bool distinct_given_up(const DistinctHash& t) {
@@ -129,7 +140,7 @@ struct DistinctScratch {
   char *flags, *mark_a, *mark_b;
   unsigned long long* table;
   Acc* run_partial;
-  int* hash_state;  // key counts, −0 flags, overflow
+  int* hash_state;  // key counts, −0 flags, overflow, blocks done (for a caller's kernel after the runs)
   int log_cap;      // 0: no tables (too many keys)
   void* temp;
   std::size_t temp_bytes, keyed_bytes, total;
@@ -138,10 +149,24 @@ struct DistinctScratch {
   DistinctHash hash(int num_keys) const {
     return DistinctHash{table, log_cap, hash_state, hash_state + num_keys, hash_state + 2 * num_keys};
   }
+  int* blocks_done(int num_keys) const { return hash_state + 2 * num_keys + 1; }  // 0 after distinct_begin
+  std::int64_t runs_per_key() const { return (1ll << log_cap) / kRunBlockSlots; }
 };
 
 // Empties the tables (when there are any) before the values are inserted.
 void distinct_begin(const DistinctScratch& sc, int num_keys, cudaStream_t s);
+
+// Tolerance 0 with tables: the moments of each key's distinct values per block of kRunBlockSlots slots, into
+// run_partial[key · runs_per_key() + block] (a dependent launch); a run too long sets the overflow flag. What
+// distinct_finish does first; a caller may merge the partials itself (as distinct_finish does, with merge_shifted).
+void distinct_runs(const DistinctScratch& sc, int num_keys, cudaStream_t s);
+
+// Every value (and `extra` per key, when has_extra) sorted and deduplicated, then clustered and reduced as in
+// distinct_finish: the path when the tables were given up, or there are none. `materialize`, when set, is called
+// first, to write x. One host synchronization.
+void distinct_sort_all(const DistinctScratch& sc, const double* x, const std::int32_t* key, std::int64_t n,
+                       int num_keys, double tolerance, bool has_extra, double extra, double* out, cudaStream_t s,
+                       const std::function<void()>& materialize = {});
 
 // The rest of distinct_value_mean once every value (and `extra` per key, when has_extra) is in the tables: out[3k..]
 // = {|U|, mean(U), std(U)} of key k. x[0, n) and key[0, n) are read only when the tables were given up (or there are

@@ -198,16 +198,16 @@ __global__ void __launch_bounds__(kScanThreads, 6) code_pool_kernel(CodeArgs c) 
 
 // The whitening of G' over all rows, for pass D (one thread): seat q contributes its moments of G shifted by
 // mean(U_q), or zeros (G' = 0 for the whole seat). table[2q] = 1 when seat q uses G − mean(U_q), table[2q + 1] =
-// mean(U_q), and table[2 · kMaxKeys + {0, 1}] = the whitening's μ and scale. (A kernel of its own: in pass D's
-// prologue its registers spilled the scan's.)
+// mean(U_q), and table[2 · kMaxKeys + {0, 1}] = the whitening's μ and scale. (Not in pass D's prologue: there its
+// registers spilled the scan's.) The seats' entries are read from L2: other blocks may have written them.
 constexpr int kCodeTable = 2 * kMaxKeys + 2;
-__global__ void code_table_kernel(const double* seat_moments, const double* distinct, int num_seats, double eps,
+__device__ inline void code_table(const double* seat_moments, const double* distinct, int num_seats, double eps,
                                   double* table) {
-  allow_next();
   Acc total{0, 0, 0, 0};
   for (int q = 0; q < num_seats; ++q) {
-    const double* m = seat_moments + 4 * q;
-    const double* u = distinct + 3 * q;
+    const double m[4] = {__ldcg(seat_moments + 4 * q), __ldcg(seat_moments + 4 * q + 1),
+                         __ldcg(seat_moments + 4 * q + 2), __ldcg(seat_moments + 4 * q + 3)};
+    const double u[3] = {__ldcg(distinct + 3 * q), __ldcg(distinct + 3 * q + 1), __ldcg(distinct + 3 * q + 2)};
     const bool use = !(u[0] == 1 || u[2] == 0);
     table[2 * q] = use ? 1.0 : 0.0;
     table[2 * q + 1] = u[1];
@@ -216,6 +216,41 @@ __global__ void code_table_kernel(const double* seat_moments, const double* dist
   const bool degenerate = total.w - 1 <= 0 || total.m2 == 0;
   table[2 * kMaxKeys] = degenerate ? 0.0 : total.mean;
   table[2 * kMaxKeys + 1] = degenerate ? 0.0 : inverse_scale(total.m2 / (total.w - 1), eps, 1);
+}
+
+__global__ void code_table_kernel(const double* seat_moments, const double* distinct, int num_seats, double eps,
+                                  double* table) {
+  allow_next();
+  code_table(seat_moments, distinct, num_seats, eps, table);
+}
+
+// After the runs of the tables (tolerance 0), a dependent launch of one block per seat q: the seat's distinct-value
+// entry from its runs' partials, and the seat's moments of the returns from pass B's partials; the last block to
+// finish writes the table (code_table) and then whether the tables were given up into the host's verdict
+// (HostVerdict), so that pass D follows without the host in between.
+__global__ void __launch_bounds__(kCombineThreads)
+    code_finish_kernel(const Acc* run_partial, std::int64_t runs_per_seat, const Acc* seat_partial,
+                       std::int64_t blocks, int num_seats, double eps, double* seat_moments, double* distinct,
+                       double* table, int* done, const int* overflow, unsigned* verdict, unsigned ticket) {
+  wait_for_previous();
+  allow_next();
+  const int q = blockIdx.x;
+  const Acc u = merge_shifted<kCombineThreads>(run_partial + q * runs_per_seat, runs_per_seat, 1);
+  const Acc m = merge_shifted<kCombineThreads>(seat_partial + q, blocks, num_seats);
+  if (threadIdx.x == 0) {
+    distinct_entry(u.n, u.w, u.mean, u.m2, distinct + 3 * q);
+    double* out = seat_moments + 4 * q;
+    out[0] = m.n;
+    out[1] = m.w;
+    out[2] = m.mean;
+    out[3] = m.m2;
+    __threadfence();
+    if (atomicAdd(done, 1) == num_seats - 1) {
+      __threadfence();
+      code_table(seat_moments, distinct, num_seats, eps, table);
+      *static_cast<volatile unsigned*>(verdict) = 2 * ticket + (*static_cast<volatile const int*>(overflow) ? 1 : 0);
+    }
+  }
 }
 
 // One value into the tables (pass B's rows that are not staged, and the 0 of each seat).
@@ -335,6 +370,46 @@ __global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 4) code_scan_kernel(
   }
 }
 
+// A yes or no that a kernel hands the host without a copy on the stream: the kernel writes 2 · ticket + answer into
+// mapped, pinned host memory (one word per host thread, allocated once), and the host waits for an event recorded
+// after that kernel. The ticket tells this call's answer from a late one of an earlier call that failed.
+class HostVerdict {
+ public:
+  HostVerdict() {
+    thread_local unsigned* word = nullptr;
+    thread_local unsigned tickets = 0;
+    if (!word) {
+      void* p = nullptr;
+      check(cudaHostAlloc(&p, sizeof(unsigned), cudaHostAllocMapped | cudaHostAllocPortable), "mars_code verdict");
+      word = static_cast<unsigned*>(p);
+    }
+    host_ = word;
+    ticket = ++tickets % 0x7ffffffeu + 1;  // (never 0x7fffffff: the high bits of the empty word)
+    *static_cast<volatile unsigned*>(host_) = 0xffffffffu;
+    void* d = nullptr;
+    check(cudaHostGetDevicePointer(&d, host_, 0), "mars_code verdict");
+    device = static_cast<unsigned*>(d);
+    check(cudaEventCreateWithFlags(&event_, cudaEventDisableTiming), "mars_code verdict");
+  }
+  ~HostVerdict() { cudaEventDestroy(event_); }
+  HostVerdict(const HostVerdict&) = delete;
+  HostVerdict& operator=(const HostVerdict&) = delete;
+  void record(cudaStream_t s) const { check(cudaEventRecord(event_, s), "mars_code verdict"); }
+  // The answer, once the kernel before record() has run.
+  bool wait() const {
+    check(cudaEventSynchronize(event_), "mars_code verdict");
+    const unsigned v = *static_cast<volatile unsigned*>(host_);
+    if (v >> 1 != ticket) throw std::runtime_error("mars_code: no verdict on the distinct-value tables");
+    return (v & 1) != 0;
+  }
+  unsigned* device = nullptr;  // where the kernel writes
+  unsigned ticket = 0;
+
+ private:
+  unsigned* host_ = nullptr;
+  cudaEvent_t event_ = nullptr;
+};
+
 // The fused path's scratch regions, in order (measured with a null base).
 struct CodeScratch {
   double *pool_moments, *seat_moments, *distinct, *table;
@@ -396,29 +471,51 @@ void mars_code_fused(const double* reward, const std::int64_t* offsets, std::int
   c.table = sc.table;
   c.returns = returns;
   distinct_begin(ds, num_seats, s);
-  // A, the pools' merge, B and the seats' merge are dependent launches: each starts as the one before finishes.
+  // A, the pools' merge and B are dependent launches: each starts as the one before finishes.
   code_pool_kernel<<<blocks, kScanThreads, 0, s>>>(c);
   check(cudaGetLastError(), "mars_code");
   launch_dependent(combine_chunks_kernel<>, num_pools, kCombineThreads, s, sc.pool_partial, blocks, num_pools,
                    sc.pool_moments, static_cast<double*>(nullptr), ZscoreRule{});
   c.reversed = true;  // (B starts where A ended: the last rows may still be in the L2 cache)
   launch_dependent(code_scan_kernel<false>, blocks, kScanThreads, s, c);
-  launch_dependent(combine_chunks_kernel<>, num_seats, kCombineThreads, s, sc.seat_partial, blocks, num_seats,
-                   sc.seat_moments, static_cast<double*>(nullptr), ZscoreRule{});
   c.reversed = false;
-  // C. When the tables were given up, the returns and the seats per row are written first and every return is
-  // sorted.
-  distinct_finish(ds, returns, seat_rows, n, num_seats, o.unique_tolerance, true, 0.0, sc.distinct, s, [&] {
-    code_scan_kernel<true><<<blocks, kScanThreads, 0, s>>>(c);
+  // C and D. When the tables were given up, the returns and the seats per row are written first and every return is
+  // sorted; then the table and pass D (again).
+  auto materialize = [&] {
+    CodeArgs r = c;
+    r.advantage = nullptr;
+    code_scan_kernel<true><<<blocks, kScanThreads, 0, s>>>(r);
     rows_of_kernel<<<blocks_for(trajectories), kThreads, 0, s>>>(offsets, trajectories, pool, seat, pool_rows,
                                                                  seat_rows);
     check(cudaGetLastError(), "mars_code");
-  });
-  // D, a dependent launch: its blocks stage their rewards while the table is computed.
-  code_table_kernel<<<1, 1, 0, s>>>(sc.seat_moments, sc.distinct, num_seats, o.eps, sc.table);
-  check(cudaGetLastError(), "mars_code");
+  };
+  auto table_and_d = [&] {
+    code_table_kernel<<<1, 1, 0, s>>>(sc.seat_moments, sc.distinct, num_seats, o.eps, sc.table);
+    check(cudaGetLastError(), "mars_code");
+    c.advantage = advantage;
+    launch_dependent(code_scan_kernel<true>, blocks, kScanThreads, s, c);  // (its blocks stage their rewards early)
+  };
+  if (o.unique_tolerance > 0) {  // the distinct values are sorted to cluster them: the host learns their number first
+    launch_dependent(combine_chunks_kernel<>, num_seats, kCombineThreads, s, sc.seat_partial, blocks, num_seats,
+                     sc.seat_moments, static_cast<double*>(nullptr), ZscoreRule{});
+    distinct_finish(ds, returns, seat_rows, n, num_seats, o.unique_tolerance, true, 0.0, sc.distinct, s, materialize);
+    table_and_d();
+    return;
+  }
+  // Tolerance 0: the runs, the seats' merges and the table, and pass D are launched one after another; the host waits
+  // only for the verdict on the tables (written by code_finish_kernel before pass D starts) and, when they were given
+  // up, sorts every return and runs the table and pass D again.
+  const HostVerdict verdict;
+  distinct_runs(ds, num_seats, s);
+  launch_dependent(code_finish_kernel, num_seats, kCombineThreads, s, ds.run_partial, ds.runs_per_key(),
+                   sc.seat_partial, static_cast<std::int64_t>(blocks), num_seats, o.eps, sc.seat_moments, sc.distinct,
+                   sc.table, ds.blocks_done(num_seats), c.hash.overflow, verdict.device, verdict.ticket);
+  verdict.record(s);
   c.advantage = advantage;
   launch_dependent(code_scan_kernel<true>, blocks, kScanThreads, s, c);
+  if (!verdict.wait()) return;
+  distinct_sort_all(ds, returns, seat_rows, n, num_seats, 0.0, true, 0.0, sc.distinct, s, materialize);
+  table_and_d();
 }
 
 }  // namespace
