@@ -4,12 +4,12 @@
 // rows and no per-row array written but the outputs:
 //   A. per block of 256 trajectories, the moments of its rewards per pool (and each trajectory's pool and seat, read
 //      once from its first row, into one tag); the blocks' partials merged per pool;
-//   B. the scan of the centred, rescaled rewards: each return goes into its seat's hash table (kernels/distinct.cuh)
-//      instead of to memory, and the block's returns are reduced per seat;
+//   B. the scan of the centred, rescaled rewards, writing the returns: each return also goes into its seat's hash
+//      table (kernels/distinct.cuh), and the block's returns are reduced per seat;
 //   C. the distinct values' moments from the tables (distinct_finish);
-//   D. the scan again, writing the returns and the advantages: the whitening's moments follow from the seats' moments
-//      of the returns (each seat's centred returns are its returns shifted by one constant, or all 0), so no pass
-//      reads the returns back.
+//   D. the advantages from the returns: the whitening's moments follow from the seats' moments of the returns (each
+//      seat's centred returns are its returns shifted by one constant, or all 0), so pass D is one read of the returns
+//      and one write of the advantages.
 // Otherwise the general path: keyed moments per pool, the scan writing the returns, distinct_value_mean over them,
 // and the whitening's moments and affine pass over the centred returns.
 #include <algorithm>
@@ -148,8 +148,7 @@ struct CodeArgs {
   DistinctHash hash;             // pass B inserts the returns and one 0 per seat
   const double* table = nullptr;  // the centring and whitening of the returns (pass D; code_table_kernel)
   double* returns = nullptr;
-  double* advantage = nullptr;  // (pass D; nullptr: returns only)
-  bool reversed = false;
+  double* advantage = nullptr;  // (pass D)
 };
 
 // The block's trajectories and rows, and the thread's trajectory with its pool and seat (−1 when it has no rows).
@@ -198,8 +197,8 @@ __global__ void __launch_bounds__(kScanThreads, 6) code_pool_kernel(CodeArgs c) 
 
 // The whitening of G' over all rows, for pass D (one thread): seat q contributes its moments of G shifted by
 // mean(U_q), or zeros (G' = 0 for the whole seat). table[2q] = 1 when seat q uses G − mean(U_q), table[2q + 1] =
-// mean(U_q), and table[2 · kMaxKeys + {0, 1}] = the whitening's μ and scale. (Not in pass D's prologue: there its
-// registers spilled the scan's.) The seats' entries are read from L2: other blocks may have written them.
+// mean(U_q), and table[2 · kMaxKeys + {0, 1}] = the whitening's μ and scale. The seats' entries are read from L2: other
+// blocks may have written them.
 constexpr int kCodeTable = 2 * kMaxKeys + 2;
 __device__ inline void code_table(const double* seat_moments, const double* distinct, int num_seats, double eps,
                                   double* table) {
@@ -301,21 +300,17 @@ __device__ inline void insert_staged(const CodeArgs& c, const CodeTile& b, const
   if (!ok) *c.hash.overflow = 1;
 }
 
-// Pass B (kRows false) and pass D (kRows true): the scan of s·(r − pool mean) per trajectory, s the reward scale
-// from the pool moments (as reward_scale_moments_kernel computes it). Pass B reduces the block's returns per seat and
-// puts every return into its seat's table (the staged ones after the scan: insert_staged); pass D writes the returns
-// and the advantages ((G' − μ)·scale, G' = G − mean(U) or 0 by seat: code_table_kernel). Blocks per SM: pass D's six
-// (its shared memory allows six; 40 registers), pass B's four (64 registers: under five its insertion spilled).
-template <bool kRows>
-__global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 4) code_scan_kernel(CodeArgs c) {
+// Pass B: the scan of s·(r − pool mean) per trajectory, s the reward scale from the pool moments (as
+// reward_scale_moments_kernel computes it), writing the returns (the staged ones from the stage, coalesced), reducing
+// the block's returns per seat and putting every return into its seat's table (the staged ones after the scan:
+// insert_staged). Four blocks per SM (64 registers: under five its insertion spilled).
+__global__ void __launch_bounds__(kScanThreads, 4) code_returns_kernel(CodeArgs c) {
   __shared__ double stage[kScanRows];
   __shared__ unsigned char owner[kScanRows];
   __shared__ double mean_of[kMaxKeys], scale;
-  __shared__ double centre[kCodeTable];
-  // (pass B: key_partials' scratch, then insert_staged's cache)
-  __shared__ double scratch[kRows ? 1 : kScanThreads * 28 / sizeof(double)];
-  static_assert(kRows || sizeof(scratch) >= kCacheSlots * sizeof(unsigned long long));
-  const CodeTile b(c, c.reversed);
+  __shared__ double scratch[kScanThreads * 28 / sizeof(double)];  // key_partials' scratch, then insert_staged's cache
+  static_assert(sizeof(scratch) >= kCacheSlots * sizeof(unsigned long long));
+  const CodeTile b(c, true);  // (from the end: the rows pass A read last may still be in the L2 cache)
   if (b.staged) stage_rows_async<kScanThreads, false>(stage, b.row0, b.row1, c.reward);
   wait_for_previous();
   if (threadIdx.x < c.num_pools) mean_of[threadIdx.x] = c.pool_moments[4 * threadIdx.x + 2];
@@ -324,7 +319,6 @@ __global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 4) code_scan_kernel(
     for (int k = 0; k < c.num_pools; ++k) q += c.pool_moments[4 * k + 3];
     scale = c.whiten && c.tokens > 1 ? 1.0 / sqrt(q / (c.tokens - 1.0) + c.eps) : 1.0;
   }
-  if (kRows && c.advantage && threadIdx.x < kCodeTable) centre[threadIdx.x] = c.table[threadIdx.x];
   __pipeline_wait_prior(0);
   __syncthreads();
   const double mean = b.pool >= 0 ? mean_of[b.pool] : 0.0, s = scale;
@@ -332,41 +326,55 @@ __global__ void __launch_bounds__(kScanThreads, kRows ? 6 : 4) code_scan_kernel(
   auto in = [&](double r) { return __dmul_rn(s, __dsub_rn(r, mean)); };
   auto load = [&](std::int64_t t) { return in(c.reward[t]); };
   auto put = [&](std::int64_t t, double g) {
-    if constexpr (kRows) {
-      c.returns[t] = g;
-      if (c.advantage) {
-        const double centred = centre[2 * seat] != 0 ? g - centre[2 * seat + 1] : 0.0;
-        c.advantage[t] = (centred - centre[2 * kMaxKeys]) * centre[2 * kMaxKeys + 1];
-      }
-    } else {
-      insert_one(c.hash, g, seat);
-    }
+    c.returns[t] = g;
+    insert_one(c.hash, g, seat);
   };
   const auto owner_tag = static_cast<unsigned char>(max(seat, 0));
   const Acc own = scan_trajectory<true>(c.gamma, c.turn_level, in, load, put, stage, owner, owner_tag, b.staged,
                                         b.row0, b.lo, b.hi);
-  if constexpr (kRows) {
-    if (!b.staged) return;  // (uniform over the block)
-    __syncthreads();
-    const double mu = centre[2 * kMaxKeys], inv = centre[2 * kMaxKeys + 1];
-    for (std::int64_t i = b.row0 + threadIdx.x; i < b.row1; i += kScanThreads) {
-      const int r = static_cast<int>(i - b.row0);
-      const double g = stage[slot(r)];
-      c.returns[i] = g;
-      if (c.advantage) {
-        const int q = owner[r];
-        const double centred = centre[2 * q] != 0 ? g - centre[2 * q + 1] : 0.0;
-        c.advantage[i] = (centred - mu) * inv;
+  // The block's moments per seat first, so that `own` is not kept through the insertion.
+  key_partials(c.seat_partial + b.tile * c.num_seats, c.num_seats, own, seat, scratch);
+  if (b.staged)
+    for (std::int64_t i = b.row0 + threadIdx.x; i < b.row1; i += kScanThreads)
+      c.returns[i] = stage[slot(static_cast<int>(i - b.row0))];
+  if (!distinct_given_up(c.hash)) {  // (synchronizes the block: key_partials is done with its scratch)
+    if (b.staged) insert_staged(c, b, stage, owner, reinterpret_cast<unsigned long long*>(scratch));
+    if (blockIdx.x == 0 && threadIdx.x < c.num_seats) insert_one(c.hash, 0.0, threadIdx.x);  // every U has 0
+  }
+  allow_next();
+}
+
+// Pass D: the advantages from the returns, (G' − μ)·scale with G' = G − mean(U) or 0 by seat (code_table_kernel).
+// Each row's seat comes from its trajectory (into shared memory when the block's rows fit, before the wait: inputs
+// only); 32 registers, eight blocks per SM.
+__global__ void __launch_bounds__(kScanThreads, 8) code_advantage_kernel(CodeArgs c) {
+  __shared__ unsigned char owner[kScanRows];
+  __shared__ double centre[kCodeTable];
+  const CodeTile b(c, false);
+  if (b.staged)
+    for (std::int64_t t = b.lo; t < b.hi; ++t) owner[t - b.row0] = static_cast<unsigned char>(b.seat);
+  wait_for_previous();
+  if (threadIdx.x < kCodeTable) centre[threadIdx.x] = c.table[threadIdx.x];
+  __syncthreads();
+  const double mu = centre[2 * kMaxKeys], inv = centre[2 * kMaxKeys + 1];
+  auto advantage = [&](double g, int q) { return ((centre[2 * q] != 0 ? g - centre[2 * q + 1] : 0.0) - mu) * inv; };
+  if (b.staged) {
+    constexpr int kBatch = 4;  // (the loads of a batch in flight together)
+    for (std::int64_t base = b.row0 + threadIdx.x; base < b.row1; base += kBatch * kScanThreads) {
+      double g[kBatch];
+#pragma unroll
+      for (int j = 0; j < kBatch; ++j) {
+        const std::int64_t i = base + j * kScanThreads;
+        g[j] = i < b.row1 ? __ldcs(c.returns + i) : 0.0;
+      }
+#pragma unroll
+      for (int j = 0; j < kBatch; ++j) {
+        const std::int64_t i = base + j * kScanThreads;
+        if (i < b.row1) __stcs(c.advantage + i, advantage(g[j], owner[i - b.row0]));
       }
     }
   } else {
-    // The block's moments per seat first, so that `own` is not kept through the insertion.
-    key_partials(c.seat_partial + b.tile * c.num_seats, c.num_seats, own, seat, scratch);
-    if (!distinct_given_up(c.hash)) {  // (synchronizes the block: key_partials is done with its scratch)
-      if (b.staged) insert_staged(c, b, stage, owner, reinterpret_cast<unsigned long long*>(scratch));
-      if (blockIdx.x == 0 && threadIdx.x < c.num_seats) insert_one(c.hash, 0.0, threadIdx.x);  // every U has 0
-    }
-    allow_next();
+    for (std::int64_t t = b.lo; t < b.hi; ++t) c.advantage[t] = advantage(c.returns[t], b.seat);
   }
 }
 
@@ -470,21 +478,17 @@ void mars_code_fused(const double* reward, const std::int64_t* offsets, std::int
   c.hash = ds.hash(num_seats);
   c.table = sc.table;
   c.returns = returns;
+  c.advantage = advantage;
   distinct_begin(ds, num_seats, s);
   // A, the pools' merge and B are dependent launches: each starts as the one before finishes.
   code_pool_kernel<<<blocks, kScanThreads, 0, s>>>(c);
   check(cudaGetLastError(), "mars_code");
   launch_dependent(combine_chunks_kernel<>, num_pools, kCombineThreads, s, sc.pool_partial, blocks, num_pools,
                    sc.pool_moments, static_cast<double*>(nullptr), ZscoreRule{});
-  c.reversed = true;  // (B starts where A ended: the last rows may still be in the L2 cache)
-  launch_dependent(code_scan_kernel<false>, blocks, kScanThreads, s, c);
-  c.reversed = false;
-  // C and D. When the tables were given up, the returns and the seats per row are written first and every return is
-  // sorted; then the table and pass D (again).
+  launch_dependent(code_returns_kernel, blocks, kScanThreads, s, c);
+  // C and D. When the tables were given up, the seats per row are written and every return is sorted; then the table
+  // and pass D (again).
   auto materialize = [&] {
-    CodeArgs r = c;
-    r.advantage = nullptr;
-    code_scan_kernel<true><<<blocks, kScanThreads, 0, s>>>(r);
     rows_of_kernel<<<blocks_for(trajectories), kThreads, 0, s>>>(offsets, trajectories, pool, seat, pool_rows,
                                                                  seat_rows);
     check(cudaGetLastError(), "mars_code");
@@ -492,8 +496,7 @@ void mars_code_fused(const double* reward, const std::int64_t* offsets, std::int
   auto table_and_d = [&] {
     code_table_kernel<<<1, 1, 0, s>>>(sc.seat_moments, sc.distinct, num_seats, o.eps, sc.table);
     check(cudaGetLastError(), "mars_code");
-    c.advantage = advantage;
-    launch_dependent(code_scan_kernel<true>, blocks, kScanThreads, s, c);  // (its blocks stage their rewards early)
+    launch_dependent(code_advantage_kernel, blocks, kScanThreads, s, c);
   };
   if (o.unique_tolerance > 0) {  // the distinct values are sorted to cluster them: the host learns their number first
     launch_dependent(combine_chunks_kernel<>, num_seats, kCombineThreads, s, sc.seat_partial, blocks, num_seats,
@@ -511,8 +514,7 @@ void mars_code_fused(const double* reward, const std::int64_t* offsets, std::int
                    sc.seat_partial, static_cast<std::int64_t>(blocks), num_seats, o.eps, sc.seat_moments, sc.distinct,
                    sc.table, ds.blocks_done(num_seats), c.hash.overflow, verdict.device, verdict.ticket);
   verdict.record(s);
-  c.advantage = advantage;
-  launch_dependent(code_scan_kernel<true>, blocks, kScanThreads, s, c);
+  launch_dependent(code_advantage_kernel, blocks, kScanThreads, s, c);
   if (!verdict.wait()) return;
   distinct_sort_all(ds, returns, seat_rows, n, num_seats, 0.0, true, 0.0, sc.distinct, s, materialize);
   table_and_d();
