@@ -184,9 +184,10 @@ int run_kernel_bench(int repeats) {
       const double bytes = n * (8 + 8 + 16) + S * (8 + 4 + 8 + 4);
       row("mars paper", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
-    {  // MARS code mode, fused (kernels/mars_code.cu): passes A, B and D each read the rewards, offsets and the pool
-       // and seat ids per trajectory; B's returns go to the hash tables (in the L2 cache), D writes returns and
-       // advantages (16 B/turn); the tables (8 B a slot) are cleared and their runs read once.
+    {  // MARS code mode, fused (kernels/mars_code.cu): passes A, B and D each read the offsets and the pool and seat
+       // ids per trajectory; A and B read the rewards, B writes the returns (and puts them into the hash tables, in
+       // the L2 cache), D reads the returns and writes the advantages; the tables (8 B a slot) are cleared and their
+       // runs read once.
       CodeOptions o;
       o.unique_tolerance = 0;  // exact distinct values, as torch.unique takes them
       PaperResult r;
