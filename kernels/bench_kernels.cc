@@ -3,6 +3,7 @@
 #include <ATen/cuda/CUDAContext.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -154,7 +155,7 @@ void row(const char* what, const Batch& b, double k_ms, double base_ms, double b
 
 }  // namespace
 
-int run_kernel_bench(int repeats) {
+int run_kernel_bench(const KernelBenchOptions& options) {
   if (!cuda_available()) {
     std::printf("arena bench kernels: no CUDA device\n");
     return 1;
@@ -168,14 +169,18 @@ int run_kernel_bench(int repeats) {
               "Times: the best of %d rounds per side.\n", kRounds);
   std::printf("%-34s %11s %11s %9s %10s %8s %10s\n", "pipeline, trajectories x turns", "kernels ms", "baseline ms",
               "ratio", "GB/s", "of peak", "max |diff|");
-  const std::vector<std::pair<std::int64_t, std::int64_t>> sizes = {{65536, 16}, {62500, 16}, {625000, 16}};
-  for (auto [B, T] : sizes) {
+  const int repeats = options.repeats;
+  auto wanted = [&](const char* name) {
+    return std::find(options.pipelines.begin(), options.pipelines.end(), name) != options.pipelines.end();
+  };
+  for (auto [B, T] : options.sizes) {
     auto b = make_batch(B, T);
     const double n = static_cast<double>(B * T), S = static_cast<double>(B);
     const int slow = std::max(1, repeats / 4);
-    {  // MARS paper mode. Pass 1 reads rewards (8 B/turn), offsets and one pool id per trajectory and writes a few
-       // partial moments per block of 256 trajectories; pass 2 reads the same and writes returns and advantages
-       // (16 B/turn).
+    if (wanted("paper")) {
+      // MARS paper mode. Pass 1 reads rewards (8 B/turn), offsets and one pool id per trajectory and writes a few
+      // partial moments per block of 256 trajectories; pass 2 reads the same and writes returns and advantages
+      // (16 B/turn).
       PaperOptions o;
       PaperResult r;
       const double k = time_ms([&] { r = mars_paper(b.reward, b.offsets, b.pool, b.num_pools, o); }, repeats);
@@ -184,10 +189,11 @@ int run_kernel_bench(int repeats) {
       const double bytes = n * (8 + 8 + 16) + S * (8 + 4 + 8 + 4);
       row("mars paper", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
-    {  // MARS code mode, fused (kernels/mars_code.cu): passes A, B and D each read the offsets and the pool and seat
-       // ids per trajectory; A and B read the rewards, B writes the returns (and puts them into the hash tables, in
-       // the L2 cache), D reads the returns and writes the advantages; the tables (8 B a slot) are cleared and their
-       // runs read once.
+    if (wanted("code")) {
+      // MARS code mode, fused (kernels/mars_code.cu): passes A, B and D each read the offsets and the pool and seat
+      // ids per trajectory; A and B read the rewards, B writes the returns (and puts them into the hash tables, in
+      // the L2 cache), D reads the returns and writes the advantages; the tables (8 B a slot) are cleared and their
+      // runs read once.
       CodeOptions o;
       o.unique_tolerance = 0;  // exact distinct values, as torch.unique takes them
       PaperResult r;
@@ -196,12 +202,13 @@ int run_kernel_bench(int repeats) {
           repeats);
       torch::Tensor adv;
       const double t = time_ms([&] { adv = torch_code(b, o.eps); }, slow);
-      const double table = 8.0 * 2 * 262144;  // 2 seats × 2^18 slots (hash_log at these sizes)
+      const double table = static_cast<double>(mars_code_table_bytes(B * T, b.num_seats));
       const double bytes = n * (8 + 8 + 8 + 16) + S * 3 * (8 + 8) + 2 * table;
       row("mars code", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
-    {  // GRPO over trajectory scores: reads rewards and one group id per trajectory, reduces, writes returns and
-       // advantages (16 B/turn).
+    if (wanted("grpo")) {
+      // GRPO over trajectory scores: reads rewards and one group id per trajectory, reduces, writes returns and
+      // advantages (16 B/turn).
       GrpoOptions o;
       PaperResult r;
       const double k = time_ms([&] { r = grpo(b.reward, b.offsets, b.group, b.num_groups, o); }, repeats);
@@ -210,8 +217,9 @@ int run_kernel_bench(int repeats) {
       const double bytes = n * (8 + 16) + S * (8 + 4 + 8 + 4 + 32);
       row("grpo", b, k, t, bytes, peak, (r.advantage - adv).abs().max().item<double>());
     }
-    {  // RAE: the EMA scan of the B trajectory scores over the 6 (game, seat) keys; stable key sort, then chunked
-       // scans (reads the scores and keys, writes pre and post).
+    if (wanted("rae")) {
+      // RAE: the EMA scan of the B trajectory scores over the 6 (game, seat) keys; stable key sort, then chunked
+      // scans (reads the scores and keys, writes pre and post).
       auto score = b.reward_padded.sum(1).contiguous();
       auto key = b.pool_traj.to(torch::kInt32);
       auto table = torch::zeros({b.num_pools}, score.options());

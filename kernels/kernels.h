@@ -93,6 +93,9 @@ std::size_t mars_code_scratch(std::int64_t n, std::int64_t trajectories, int num
 void mars_code(const double* reward, const double* weight, const std::int64_t* offsets, std::int64_t trajectories,
                const std::int32_t* pool, const std::int32_t* seat, std::int64_t n, int num_pools, int num_seats,
                const CodeOptions& options, double* returns, double* advantage, void* scratch, void* stream);
+// The bytes of the distinct-value hash tables mars_code clears and reads for n turns and num_seats seats (0 when
+// there would be none): what its memory traffic counts beyond the per-turn arrays.
+std::size_t mars_code_table_bytes(std::int64_t n, int num_seats);
 
 // GRPO (trainer/estimators/grpo.h): scores per trajectory (Σ r in turn order, unit_trajectory) or per turn (the
 // undiscounted reward-to-go), z-scored per group (dense id per row, constant within a trajectory for

@@ -23,6 +23,11 @@ expect_error "unknown agent 'alphago'" play tic_tac_toe --agents random,alphago
 expect_error "needs 2" play tic_tac_toe --agents random
 expect_error "file not found" --plugin /nonexistent.so games
 expect_error "human agent: input ended" play tic_tac_toe --agents human,random < /dev/null
+expect_error "unknown pipeline 'nope' (allowed: paper, code, grpo, rae)" bench kernels --pipelines code,nope
+expect_error "--sizes wants TRAJECTORIESxTURNS with positive integers, as in 625000x16; got '16'" bench kernels --sizes 16
+expect_error "got '0x16'" bench kernels --sizes 65536x16,0x16
+expect_error "size '100000000x100' has more than 2^31 - 16 turns" bench kernels --sizes 100000000x100
+expect_error "--episodes wants positive integers up to 9999999, got 'many'" bench selfplay --episodes 256,many
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export ARENA_CACHE_DIR="$work/cache"

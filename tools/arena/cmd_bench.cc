@@ -1,4 +1,5 @@
 // arena bench games: random playouts per second on one core, per game.
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/core.h>
@@ -14,9 +15,7 @@
 #include "tools/arena/commands.h"
 #include "arena/text_table.h"
 
-#ifdef ARENA_HAVE_CUDA_KERNELS
 #include "kernels/bench.h"
-#endif
 
 namespace arena::cli {
 namespace {
@@ -134,6 +133,48 @@ int run_bench_solvers(double seconds) {
   return 0;
 }
 
+// `arena bench kernels --pipelines P,Q --sizes BxT,...`: the names checked against the bench's list, each size two
+// positive integers with at most 2^31 − 16 turns in all (the kernels index turns with 32-bit integers).
+kernels::KernelBenchOptions parse_kernel_bench_options(int repeats, const std::string& pipelines,
+                                                       const std::string& sizes) {
+  kernels::KernelBenchOptions o;
+  o.repeats = repeats;
+  const auto& known = kernels::kernel_bench_pipelines();
+  std::vector<std::string> wanted = split_list(pipelines);
+  for (const auto& name : wanted)
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string allowed;
+      for (const auto& k : known) allowed += (allowed.empty() ? "" : ", ") + k;
+      throw Error(fmt::format("arena bench kernels: unknown pipeline '{}' (allowed: {})", name, allowed));
+    }
+  for (const auto& name : known)  // the bench's order, each once
+    if (wanted.empty() || std::find(wanted.begin(), wanted.end(), name) != wanted.end()) o.pipelines.push_back(name);
+  if (sizes.empty()) {
+    o.sizes = kernels::default_kernel_bench_sizes();
+    return o;
+  }
+  for (const auto& item : split_list(sizes)) {
+    const auto x = item.find('x');
+    auto number = [&](const std::string& digits) -> std::int64_t {
+      if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos)
+        return 0;
+      return std::stoll(digits);
+    };
+    const std::int64_t b = x == std::string::npos ? 0 : number(item.substr(0, x));
+    const std::int64_t t = x == std::string::npos ? 0 : number(item.substr(x + 1));
+    if (b <= 0 || t <= 0)
+      throw Error(fmt::format("arena bench kernels: --sizes wants TRAJECTORIESxTURNS with positive integers, as in "
+                              "625000x16; got '{}'", item));
+    constexpr std::int64_t kMaxTurns = (std::int64_t{1} << 31) - 16;
+    if (b > kMaxTurns / t)
+      throw Error(fmt::format("arena bench kernels: size '{}' has more than 2^31 - 16 turns, the most supported",
+                              item));
+    o.sizes.emplace_back(b, t);
+  }
+  if (o.sizes.empty()) throw Error("arena bench kernels: --sizes names no size");
+  return o;
+}
+
 }  // namespace
 
 void add_bench_commands(CLI::App& app, Commands& commands) {
@@ -159,12 +200,20 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
   commands.emplace_back(solvers, [=] { return run_bench_solvers(*sseconds); });
   auto* kernels = bench->add_subcommand("kernels", "CUDA advantage kernels against the same computation in LibTorch ops");
   auto krepeats = std::make_shared<int>(20);
-  kernels->add_option("--repeats", *krepeats, "Timed repetitions per size")->check(CLI::PositiveNumber);
+  auto kpipelines = std::make_shared<std::string>();
+  auto ksizes = std::make_shared<std::string>();
+  kernels->add_option("--repeats", *krepeats, "Timed calls per round (the LibTorch side: a quarter of them)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  kernels->add_option("--pipelines", *kpipelines, "Comma-separated subset of paper,code,grpo,rae (default: all)");
+  kernels->add_option("--sizes", *ksizes,
+                      "Comma-separated TRAJECTORIESxTURNS (default: 65536x16,62500x16,625000x16)");
   commands.emplace_back(kernels, [=]() -> int {
+    const auto options = parse_kernel_bench_options(*krepeats, *kpipelines, *ksizes);
 #ifdef ARENA_HAVE_CUDA_KERNELS
-    return arena::kernels::run_kernel_bench(*krepeats);
+    return arena::kernels::run_kernel_bench(options);
 #else
-    (void)krepeats;
+    (void)options;
     throw Error("arena bench kernels needs a CUDA build (tools/gpu_build.sh on the GPU machine)");
 #endif
   });

@@ -57,10 +57,16 @@ int run_train_command(const TrainArgs& a) {
 // arena bench selfplay: self-play rollout games/s and PPO samples/s of the MLP policy on the CPU and on a CUDA device,
 // for several batch sizes (episodes per seat = matches advanced together, so the policy's forward batch grows).
 int run_bench_selfplay(const std::string& games_list, const std::string& sizes_list, int steps) {
-#ifdef ARENA_HAVE_TORCH
   std::vector<std::string> games = split_list(games_list);
   std::vector<int> sizes;
-  for (const auto& s : split_list(sizes_list)) sizes.push_back(std::stoi(s));
+  for (const auto& s : split_list(sizes_list)) {
+    if (s.size() > 7 || s.find_first_not_of("0123456789") != std::string::npos || std::stoi(s) == 0)
+      throw Error("arena bench selfplay: --episodes wants positive integers up to 9999999, got '" + s + "'");
+    sizes.push_back(std::stoi(s));
+  }
+  if (sizes.empty()) throw Error("arena bench selfplay: --episodes names no size");
+  if (games.empty()) throw Error("arena bench selfplay: --games names no game");
+#ifdef ARENA_HAVE_TORCH
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const auto dir = fs::temp_directory_path() / fmt::format("arena-bench-selfplay-{}", static_cast<long>(::getpid()));
   fs::create_directories(dir);
@@ -119,8 +125,7 @@ int run_bench_selfplay(const std::string& games_list, const std::string& sizes_l
   if (no_cuda) fmt::print("no CUDA device here: GPU rows skipped (run it on the GPU machine)\n");
   return 0;
 #else
-  (void)games_list;
-  (void)sizes_list;
+  (void)games;
   (void)steps;
   throw Error("arena bench selfplay needs LibTorch, and this build has none");
 #endif
