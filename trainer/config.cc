@@ -26,6 +26,7 @@ TrainConfig parse_train_config(const nlohmann::json& j, const std::string& where
   c.threads = static_cast<int>(r.integer("threads", 1, 1, 1024));
   c.max_in_flight = static_cast<int>(r.integer("max_in_flight", 256, 1, 1'000'000));
   c.device = r.string("device", "cpu");
+  c.group_by = r.choice("group_by", "batch", {"batch", "game", "game_seat"});
   if (c.device != "cpu" && c.device != "cuda" && c.device.rfind("cuda:", 0) != 0)
     r.fail("device", "cpu, cuda or cuda:N", c.device);
 
@@ -260,6 +261,7 @@ nlohmann::json TrainConfig::to_json() const {
       {"policy", policy_json()},
       {"format_bonus", format_bonus},
       {"estimator", estimator},
+      {"group_by", group_by},
       {"ppo",
        {{"clip", ppo.clip},
         {"dual_clip", ppo.dual_clip},
@@ -296,6 +298,12 @@ nlohmann::json TrainConfig::to_json() const {
       {"max_in_flight", max_in_flight},
       {"device", device},
   };
+}
+
+std::int64_t estimator_group(const std::string& group_by, int slot, int seat) {
+  if (group_by == "game") return slot;
+  if (group_by == "game_seat") return static_cast<std::int64_t>(slot) * 64 + seat;
+  return 0;
 }
 
 double learning_rate(const OptimizerConfig& o, std::int64_t t, std::int64_t total) {

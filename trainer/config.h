@@ -94,6 +94,7 @@ struct TrainConfig {
   std::string opponent = "random";
   PolicyConfig policy;
   nlohmann::json estimator = {{"name", "mars"}};  // name + the estimator's own options
+  std::string group_by = "batch";          // the estimator's group of a trajectory: batch | game | game_seat
   PpoConfig ppo;
   OptimizerConfig optimizer;
   std::string invalid = "mars";            // invalid-action policy (mars | spiral | penalty(offender=X,other=Y))
@@ -113,6 +114,10 @@ struct TrainConfig {
 // Parses and validates; `where` names the source in messages. Games are loaded to check their strings.
 TrainConfig parse_train_config(const nlohmann::json& j, const std::string& where);
 TrainConfig load_train_config(const std::string& path);
+
+// The estimator group id of a trajectory of game `slot` (its index in `games`) in seat `seat` under `group_by`: 0 for
+// batch, the slot for game, slot × 64 + seat for game_seat.
+std::int64_t estimator_group(const std::string& group_by, int slot, int seat);
 
 // Learning rate at optimizer step t (0-based) of `total` steps.
 double learning_rate(const OptimizerConfig& o, std::int64_t t, std::int64_t total);

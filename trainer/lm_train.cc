@@ -325,6 +325,7 @@ Metrics LmTrainer::train_step(int step) {
   // Turns with MARS's shaped rewards, in (seat, decision) order per match.
   estimators::TurnBatchData data;
   std::vector<TokenTurn> turns;
+  std::vector<std::int64_t> turn_group;  // the estimator group of each turn
   std::map<std::pair<int, int>, std::pair<double, int>> returns;
   double decisions = 0, parsed = 0, forfeits = 0, response_tokens = 0;
   for (size_t k = 0; k < outcomes.size(); ++k) {
@@ -348,7 +349,8 @@ Metrics LmTrainer::train_step(int step) {
       decisions += 1;
       parsed += d.valid ? 1 : 0;
       response_tokens += static_cast<double>(t.response_len());
-      data.add({t.traj, index_in_traj[d.seat]++, d.reward, plan.slot, d.seat, 0, t.response_len()});
+      turn_group.push_back(estimator_group(cfg_.group_by, plan.slot, d.seat));
+      data.add({t.traj, index_in_traj[d.seat]++, d.reward, plan.slot, d.seat, turn_group.back(), t.response_len()});
       turns.push_back(t);
     }
   }
@@ -452,12 +454,16 @@ Metrics LmTrainer::train_step(int step) {
   if (estimator_->stateful() && !train_turns.empty()) {
     std::vector<torch::Tensor> now_lp(turns.size());
     score_turn_tokens(*model_, turns, all_packs, l.micro_batch_tokens, l.temperature, device_, now_lp);
-    std::vector<torch::Tensor> diffs;
-    for (auto t : train_turns) diffs.push_back(now_lp[t] - old_lp[t]);
-    auto d = torch::cat(diffs);
-    const double sum = (d.exp() - d - 1.0).sum().item<double>(), count = static_cast<double>(d.numel());
-    std::vector<std::int64_t> groups{0};
-    std::vector<double> shift{count > 0 ? sum / count : 0.0};
+    std::map<std::int64_t, std::vector<torch::Tensor>> diffs;  // per group, groups in ascending id
+    for (auto t : train_turns) diffs[turn_group[t]].push_back(now_lp[t] - old_lp[t]);
+    std::vector<std::int64_t> groups;
+    std::vector<double> shift;
+    for (const auto& [g, parts] : diffs) {
+      auto d = torch::cat(parts);
+      const double sum = (d.exp() - d - 1.0).sum().item<double>(), count = static_cast<double>(d.numel());
+      groups.push_back(g);
+      shift.push_back(count > 0 ? std::max(0.0, sum / count) : 0.0);  // (k3 ≥ 0 but for rounding)
+    }
     estimator_->observe_policy_shift(groups, shift);
   }
   if (ppo.ref_update_every > 0 && step % ppo.ref_update_every == 0) {

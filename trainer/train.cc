@@ -2,6 +2,7 @@
 // estimator → PPO epochs over shuffled minibatches of whole trajectories → metrics, evaluation, checkpoints.
 #include "trainer/train.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -177,7 +178,7 @@ Metrics Trainer::train_step(int step) {
   estimators::TurnBatchData data;
   FeatureBatch features;
   std::vector<std::int64_t> actions;
-  std::vector<std::int64_t> traj_of_row;
+  std::vector<std::int64_t> traj_of_row, group_of_row;
   std::map<std::pair<int, int>, std::pair<double, int>> returns;  // (slot, seat) → (sum, count)
   for (size_t k = 0; k < outcomes.size(); ++k) {
     const auto& o = outcomes[k];
@@ -201,7 +202,8 @@ Metrics Trainer::train_step(int step) {
         actions.push_back(t.action);
         const std::int64_t traj = (first_idx + static_cast<std::int64_t>(k)) * kMaxSeats + t.seat;
         traj_of_row.push_back(traj);
-        data.add({traj, t.turn, t.reward, plan.slot, t.seat, 0, -1});
+        group_of_row.push_back(estimator_group(cfg_.group_by, plan.slot, t.seat));
+        data.add({traj, t.turn, t.reward, plan.slot, t.seat, group_of_row.back(), -1});
       }
       state->apply_action(o.history[ply]);
     }
@@ -288,14 +290,24 @@ Metrics Trainer::train_step(int step) {
       ++updates;
     }
   }
-  // Policy shift per group (spo_single's forgetting): mean k3 of the new policy against the rollout policy.
+  // Policy shift per group (spo_single's forgetting): mean k3 of the new policy against the rollout policy over the
+  // group's turns, groups in ascending id.
   if (rows > 0) {
     torch::NoGradGuard guard;
     auto new_logp = policy_->log_probs(features).gather(1, all_actions.unsqueeze(1)).squeeze(1);
     auto d = new_logp - old_logp;
-    const double shift = (d.exp() - d - 1.0).mean().item<double>();
-    std::vector<std::int64_t> groups{0};
-    std::vector<double> div{shift};
+    auto k3 = d.exp() - d - 1.0;
+    std::map<std::int64_t, std::vector<std::int64_t>> rows_of;
+    for (std::int64_t r = 0; r < rows; ++r) rows_of[group_of_row[r]].push_back(r);
+    std::vector<std::int64_t> groups;
+    std::vector<double> div;
+    for (const auto& [g, members] : rows_of) {
+      groups.push_back(g);
+      const double mean = members.size() == static_cast<std::size_t>(rows)
+                              ? k3.mean().item<double>()
+                              : k3.index_select(0, torch::tensor(members).to(k3.device())).mean().item<double>();
+      div.push_back(std::max(0.0, mean));  // (k3 ≥ 0; rounding can leave a tiny shift below 0)
+    }
     estimator_->observe_policy_shift(groups, div);
   }
   if (cfg_.ppo.ref_update_every > 0 && step % cfg_.ppo.ref_update_every == 0) copy_parameters(*policy_, *ref_);
@@ -432,7 +444,7 @@ TrainConfig resolve_train_config(const TrainOptions& opt) {
     cfg = parse_train_config(stored, (dir / "state.json").string());
     if (!opt.config_path.empty()) {
       auto given = load_train_config(opt.config_path);
-      if (given.to_json() != stored)
+      if (given.to_json() != cfg.to_json())  // (both resolved: fields added since the run default)
         throw Error("--resume: " + opt.config_path + " differs from the configuration of the run in '" +
                     out.string() + "' (" + (out / "config.json").string() + "); resume without CONFIG or with that one");
     }

@@ -73,6 +73,23 @@ diff <(deterministic runs/full/metrics.csv) <(deterministic runs/two/metrics.csv
 diff <(turns full.db) <(turns two.db) > /dev/null || fail "threads=2 changed the rollouts"
 echo "ok: 1 and 2 threads give the same run"
 
+# group_by: the estimator's group of a trajectory. spo_single keeps one tracker per group (its prompt): one for the
+# whole batch, one per game, one per (game, seat) with ids game index × 64 + seat.
+for g in "batch:[0]" "game:[0, 1]" "game_seat:[0, 1, 64, 65]"; do
+  by=${g%%:*}
+  cat > spo.json <<JSON
+{"seed": 2, "steps": 2, "games": ["kuhn_poker", "tic_tac_toe"], "episodes_per_seat": 8, "policy": {"hidden": [8]},
+ "estimator": {"name": "spo_single", "reward_min": -2, "reward_max": 2}, "group_by": "$by", "eval": {"every": 0},
+ "store_turns": false}
+JSON
+  "$arena" train spo.json --db spo_$by.db --out runs/spo_$by --quiet > /dev/null
+  got=$(python3 -c "import json, sys; s = json.load(open(sys.argv[1]))
+print(sorted(t['prompt'] for t in s['estimator_state']['trackers']), s['config']['group_by'])" \
+    runs/spo_$by/checkpoints/step-00000002/state.json)
+  [[ $got == "${g#*:} $by" ]] || fail "group_by $by: spo_single's trackers and the stored setting are $got"
+done
+echo "ok: group_by gives the estimator one group per batch, game or (game, seat)"
+
 # Errors: one line, exit 1, nothing written.
 expect_error() {
   local what=$1 pattern=$2
@@ -84,6 +101,8 @@ echo '{"games": ["kuhn_poker"], "ppo": {"clipp": 0.1}}' > typo.json
 expect_error "unknown field" "unknown field 'ppo.clipp'" train typo.json --db bad.db --out runs/bad
 echo '{"games": ["kuhn_poker"], "steps": -1}' > neg.json
 expect_error "bad value" "'steps' must be an integer" train neg.json --db bad.db --out runs/bad
+echo '{"games": ["kuhn_poker"], "group_by": "match"}' > group.json
+expect_error "bad group_by" "'group_by' must be one of batch, game, game_seat, got \"match\"" train group.json --db bad.db --out runs/bad
 echo '{"games": ["kuhn_poker"' > broken.json
 expect_error "broken JSON" "not valid JSON" train broken.json --db bad.db --out runs/bad
 expect_error "missing file" "cannot read" train nothing.json --db bad.db --out runs/bad

@@ -55,6 +55,8 @@ TEST_CASE("train config: defaults, resolved JSON and strict errors", "[trainer][
   CHECK(c.ppo.dual_clip == 1.4);
   CHECK(c.estimator["name"] == "mars");
   CHECK(c.estimator["mode"] == "code");
+  CHECK(c.group_by == "batch");
+  CHECK(c.to_json()["group_by"] == "batch");
   // The resolved configuration parses back to itself.
   auto again = parse_train_config(c.to_json(), "resolved");
   CHECK(again.to_json() == c.to_json());
@@ -79,6 +81,20 @@ TEST_CASE("train config: defaults, resolved JSON and strict errors", "[trainer][
   CHECK(contains(error_of({{"games", {"kuhn_poker"}}, {"estimator", {{"name", "nope"}}}}), "'estimator'"));
   CHECK(contains(error_of({{"games", {"kuhn_poker"}}, {"optimizer", {{"betas", {0.9}}}}}), "'optimizer.betas'"));
   CHECK(contains(error_of({{"games", {"kuhn_poker"}}, {"device", "tpu"}}), "'device' must be cpu, cuda"));
+  CHECK(contains(error_of({{"games", {"kuhn_poker"}}, {"group_by", "match"}}),
+                 "'group_by' must be one of batch, game, game_seat"));
+}
+
+TEST_CASE("train config: group_by names the estimator's group of a trajectory", "[trainer][config]") {
+  auto c = parse_train_config({{"games", {"kuhn_poker", "tic_tac_toe"}}, {"group_by", "game_seat"}}, "cfg.json");
+  CHECK(c.group_by == "game_seat");
+  CHECK(parse_train_config(c.to_json(), "resolved").group_by == "game_seat");
+  CHECK(estimator_group("batch", 1, 1) == 0);
+  CHECK(estimator_group("game", 0, 1) == 0);
+  CHECK(estimator_group("game", 1, 0) == 1);
+  CHECK(estimator_group("game_seat", 0, 1) == 1);
+  CHECK(estimator_group("game_seat", 1, 0) == 64);
+  CHECK(estimator_group("game_seat", 1, 1) == 65);
 }
 
 TEST_CASE("learning rate: linear warmup then cosine to min_lr", "[trainer][config]") {
