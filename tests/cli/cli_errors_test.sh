@@ -8,8 +8,8 @@ expect_error() {  # expect_error "substring" args...
   shift
   out=$("$arena" "$@" 2>&1)
   rc=$?
-  if [[ $rc -eq 0 || $rc -ge 128 ]]; then
-    echo "FAIL: arena $* exited $rc (want a clean error)"; fails=$((fails + 1))
+  if [[ $rc -ne 1 ]]; then
+    echo "FAIL: arena $* exited $rc (want a clean error, status 1)"; fails=$((fails + 1))
   elif ! grep -qF -- "$want" <<< "$out"; then
     echo "FAIL: arena $*: output lacks '$want':"; echo "$out"; fails=$((fails + 1))
   else
@@ -23,6 +23,10 @@ expect_error "unknown agent 'alphago'" play tic_tac_toe --agents random,alphago
 expect_error "needs 2" play tic_tac_toe --agents random
 expect_error "file not found" --plugin /nonexistent.so games
 expect_error "human agent: input ended" play tic_tac_toe --agents human,random < /dev/null
+expect_error "--matches: must be a positive number, got '0'" play kuhn_poker --agents random,random --matches 0
+expect_error "--seconds: must be a positive number, got '-1'" bench games --seconds -1
+expect_error "not expected: --bogus" play kuhn_poker --bogus
+expect_error "A subcommand is required"
 expect_error "unknown pipeline 'nope' (allowed: paper, code, grpo, rae)" bench kernels --pipelines code,nope
 expect_error "--sizes wants TRAJECTORIESxTURNS with positive integers, as in 625000x16; got '16'" bench kernels --sizes 16
 expect_error "got '0x16'" bench kernels --sizes 65536x16,0x16

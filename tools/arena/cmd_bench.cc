@@ -185,25 +185,25 @@ void add_bench_commands(CLI::App& app, Commands& commands) {
   auto seconds = std::make_shared<double>(1.0);
   auto seed = std::make_shared<std::uint64_t>(1);
   games->add_option("games", *only, "Game strings (default: every registered game)");
-  games->add_option("--seconds", *seconds, "Seconds per game")->check(CLI::PositiveNumber);
+  games->add_option("--seconds", *seconds, "Seconds per game")->check(positive_number());
   games->add_option("--seed", *seed, "Seed");
   commands.emplace_back(games, [=] { return run_bench_games(*only, *seconds, *seed); });
   auto* arena_bench = bench->add_subcommand("arena", "Tournament throughput with the SQLite store on and off, 1 and 2 threads");
   auto agame = std::make_shared<std::string>("connect_four");
   auto amatches = std::make_shared<int>(20000);
   arena_bench->add_option("--game", *agame, "Game string");
-  arena_bench->add_option("--matches", *amatches, "Matches per configuration")->check(CLI::PositiveNumber);
+  arena_bench->add_option("--matches", *amatches, "Matches per configuration")->check(positive_number());
   commands.emplace_back(arena_bench, [=] { return run_bench_arena(*agame, *amatches); });
   auto* solvers = bench->add_subcommand("solvers", "CFR+ iterations/s on Kuhn and Leduc, best-response time");
   auto sseconds = std::make_shared<double>(2.0);
-  solvers->add_option("--seconds", *sseconds, "Seconds per game")->check(CLI::PositiveNumber);
+  solvers->add_option("--seconds", *sseconds, "Seconds per game")->check(positive_number());
   commands.emplace_back(solvers, [=] { return run_bench_solvers(*sseconds); });
   auto* kernels = bench->add_subcommand("kernels", "CUDA advantage kernels against the same computation in LibTorch ops");
   auto krepeats = std::make_shared<int>(20);
   auto kpipelines = std::make_shared<std::string>();
   auto ksizes = std::make_shared<std::string>();
   kernels->add_option("--repeats", *krepeats, "Timed calls per round (the LibTorch side: a quarter of them)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number())
       ->capture_default_str();
   kernels->add_option("--pipelines", *kpipelines, "Comma-separated subset of paper,code,grpo,rae (default: all)");
   kernels->add_option("--sizes", *ksizes,

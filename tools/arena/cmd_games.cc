@@ -149,7 +149,7 @@ void add_game_commands(CLI::App& app, Commands& commands) {
   check->add_option("games", co->games, "Game strings to check");
   check->add_flag("--all", co->all, "Check every registered game");
   check->add_option("--plugin", co->plugin, "Load this plugin and check its games");
-  check->add_option("-n,--num-games", co->num_games, "Random games per game")->check(CLI::PositiveNumber);
+  check->add_option("-n,--num-games", co->num_games, "Random games per game")->check(positive_number());
   check->add_option("--seed", co->seed, "Seed of the random games");
   commands.emplace_back(check, [co] { return run_check(*co); });
 

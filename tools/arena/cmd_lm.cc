@@ -54,7 +54,7 @@ void add_lm_commands(CLI::App& app, Commands& commands) {
   i->add_option("--size", init->size, "micro, tiny, small, 25m, or an HF config.json");
   i->add_option("--tokenizer", init->tokenizer, "byte (built in) or a tokenizer.json to copy");
   i->add_option("--seed", init->seed, "Initialisation seed");
-  i->add_option("--context", init->context, "Longest sequence in tokens (presets)")->check(CLI::PositiveNumber);
+  i->add_option("--context", init->context, "Longest sequence in tokens (presets)")->check(positive_number());
   i->add_option("--dtype", init->dtype, "Stored weight type")->check(CLI::IsMember({"float32", "bfloat16"}));
   i->add_option("--max-shard-mb", init->max_shard_mb, "Split weights into shards of at most this many MiB (0: one file)");
 #endif
@@ -90,11 +90,11 @@ void add_lm_commands(CLI::App& app, Commands& commands) {
   g->add_option("dir", gen->dir, "Model directory")->required();
   g->add_option("--prompt,-p", gen->prompt, "Prompt text")->required();
   g->add_flag("--chat", gen->chat, "Wrap the prompt as a user message in the Qwen chat template");
-  g->add_option("--temperature,-t", gen->temperature, "0 = greedy")->check(CLI::NonNegativeNumber);
-  g->add_option("--top-k", gen->top_k, "0 = off")->check(CLI::NonNegativeNumber);
+  g->add_option("--temperature,-t", gen->temperature, "0 = greedy")->check(non_negative_number());
+  g->add_option("--top-k", gen->top_k, "0 = off")->check(non_negative_number());
   g->add_option("--top-p", gen->top_p, "1 = off")->check(CLI::Range(1e-6, 1.0));
-  g->add_option("--max-new-tokens,-n", gen->max_new_tokens, "Longest continuation")->check(CLI::PositiveNumber);
-  g->add_option("--samples", gen->samples, "Continuations (seeds seed, seed+1, ...)")->check(CLI::PositiveNumber);
+  g->add_option("--max-new-tokens,-n", gen->max_new_tokens, "Longest continuation")->check(positive_number());
+  g->add_option("--samples", gen->samples, "Continuations (seeds seed, seed+1, ...)")->check(positive_number());
   g->add_option("--seed", gen->seed, "Sampling seed");
   g->add_option("--device", gen->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   g->add_option("--stop", gen->stop, "Stop string (repeatable)");
@@ -122,10 +122,10 @@ void add_lm_commands(CLI::App& app, Commands& commands) {
   f->add_option("--games", *sft_games, "Comma-separated game strings")->required();
   f->add_option("--teachers", *sft_teachers, "Comma-separated agent specs, one per game")->required();
   f->add_option("--format", sft->format, "mars or spiral")->check(CLI::IsMember({"mars", "spiral"}));
-  f->add_option("--matches", sft->matches, "Teacher self-play matches per game")->check(CLI::PositiveNumber);
-  f->add_option("--steps", sft->steps, "Optimizer steps")->check(CLI::PositiveNumber);
-  f->add_option("--batch", sft->batch, "Sequences per step")->check(CLI::PositiveNumber);
-  f->add_option("--lr", sft->lr, "AdamW learning rate")->check(CLI::PositiveNumber);
+  f->add_option("--matches", sft->matches, "Teacher self-play matches per game")->check(positive_number());
+  f->add_option("--steps", sft->steps, "Optimizer steps")->check(positive_number());
+  f->add_option("--batch", sft->batch, "Sequences per step")->check(positive_number());
+  f->add_option("--lr", sft->lr, "AdamW learning rate")->check(positive_number());
   f->add_option("--seed", sft->seed, "Seed of the matches and the batches");
   f->add_option("--device", sft->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   f->add_option("--threads", sft->threads, "Match runner threads (0: all cores)");
@@ -158,9 +158,9 @@ void add_lm_commands(CLI::App& app, Commands& commands) {
 #ifdef ARENA_HAVE_TORCH
   b->add_option("--sizes", *sizes, "Model presets, comma-separated");
   b->add_option("--batches", *batches, "Batch sizes, comma-separated");
-  b->add_option("--prompt-tokens", bo->prompt_tokens, "Prompt length")->check(CLI::PositiveNumber);
-  b->add_option("--new-tokens", bo->new_tokens, "Generated tokens per row")->check(CLI::PositiveNumber);
-  b->add_option("--repeats", bo->repeats, "Timed repetitions (median reported)")->check(CLI::PositiveNumber);
+  b->add_option("--prompt-tokens", bo->prompt_tokens, "Prompt length")->check(positive_number());
+  b->add_option("--new-tokens", bo->new_tokens, "Generated tokens per row")->check(positive_number());
+  b->add_option("--repeats", bo->repeats, "Timed repetitions (median reported)")->check(positive_number());
   b->add_option("--device", bo->device, "auto, cpu or cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   b->add_option("--dtype", bo->dtype, "auto, float32 or bfloat16")->check(CLI::IsMember({"auto", "float32", "bfloat16"}));
   b->add_option("--python", bo->python, "Python with transformers for the baseline (default: .venv's, else python3)");

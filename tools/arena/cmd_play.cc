@@ -144,7 +144,7 @@ void add_play_commands(CLI::App& app, Commands& commands) {
   play->add_option("game", o->game, "Game string")->required();
   play->add_option("--agents", o->agents, "Comma-separated agent specs, one per seat (random, mcts(sims=N), human)");
   play->add_option("--seed", o->seed, "Seed of the first match; match k uses seed+k");
-  play->add_option("--matches", o->matches, "Number of matches")->check(CLI::PositiveNumber);
+  play->add_option("--matches", o->matches, "Number of matches")->check(positive_number());
   play->add_flag("--no-state", o->quiet_state, "Do not print the board after each move");
   commands.emplace_back(play, [o] { return run_play(*o); });
 

@@ -156,8 +156,8 @@ void add_solve_commands(CLI::App& app, Commands& commands) {
   auto sa = std::make_shared<SolveArgs>();
   s->add_option("game", sa->game, "Game string")->required();
   s->add_option("--algo", sa->algo, "cfr or cfr+");
-  s->add_option("--iterations,-i", sa->iterations, "Iterations")->check(CLI::PositiveNumber);
-  s->add_option("--every", sa->every, "Print exploitability every this many iterations")->check(CLI::PositiveNumber);
+  s->add_option("--iterations,-i", sa->iterations, "Iterations")->check(positive_number());
+  s->add_option("--every", sa->every, "Print exploitability every this many iterations")->check(positive_number());
   s->add_option("--out,-o", sa->out, "Write the average policy here (JSON)");
   commands.emplace_back(s, [sa] { return run_solve(*sa); });
 
@@ -180,7 +180,7 @@ void add_solve_commands(CLI::App& app, Commands& commands) {
   v->add_flag("--no-store", va->no_store, "Do not write a database");
   v->add_option("--json", va->json, "Also write the table's rows to this file as a JSON array");
   v->add_option("--max-retries", va->max_retries, "Retries after a refused text answer before the forfeit (default 2)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   commands.emplace_back(v, [va] { return run_eval(*va); });
 }
 

@@ -189,15 +189,15 @@ void add_trace_commands(CLI::App& app, Commands& commands) {
   auto* t = app.add_subcommand("trace", "Seeded random games as JSON lines with every state (differential tests)");
   auto ta = std::make_shared<TraceArgs>();
   t->add_option("game", ta->game, "Game string")->required();
-  t->add_option("--games,-n", ta->games, "Number of games")->check(CLI::NonNegativeNumber);
+  t->add_option("--games,-n", ta->games, "Number of games")->check(non_negative_number());
   t->add_option("--seed", ta->seed, "Seed; game k uses derive_seed(seed, k)");
   t->add_option("--out,-o", ta->out, "Write here instead of standard output");
   t->add_flag("--no-info", ta->no_info, "Leave out the information states");
   t->add_flag("--all", ta->all, "Every history instead of random games (depth first; small games only)");
   t->add_option("--max-histories", ta->max_histories, "With --all: refuse games with more histories than this")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_number());
   t->add_option("--max-moves", ta->max_moves, "Stop a game after this many moves, chance included (0: never)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number());
   commands.emplace_back(t, [ta] { return run_trace(*ta); });
 
   // `arena bench vs-openspiel`, under the bench command registered by add_bench_commands (called before this).
@@ -212,7 +212,7 @@ void add_trace_commands(CLI::App& app, Commands& commands) {
                                     "tools/install.sh)");
     auto va = std::make_shared<VsArgs>();
     v->add_option("--games", va->games, "Comma-separated games (default: every game shared with OpenSpiel)");
-    v->add_option("--seconds", va->seconds, "Seconds per measurement")->check(CLI::PositiveNumber);
+    v->add_option("--seconds", va->seconds, "Seconds per measurement")->check(positive_number());
     v->add_option("--python", va->python, "Python with pyspiel (default: .venv/bin/python of the repository)");
     v->add_option("--script", va->script, "The benchmark script (default: tools/bench_vs_openspiel.py)");
     commands.emplace_back(v, [va] { return run_bench_vs_openspiel(*va); });

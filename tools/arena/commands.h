@@ -26,6 +26,11 @@ void add_train_commands(CLI::App& app, Commands& commands);
 // `arena lm ...` and `arena bench lm` (call after add_bench_commands).
 void add_lm_commands(CLI::App& app, Commands& commands);
 
+// Option checks whose messages say what was expected ("--matches: must be a positive number, got '0'"), instead of
+// the full range of a double that CLI11's own PositiveNumber and NonNegativeNumber print.
+CLI::Validator positive_number();
+CLI::Validator non_negative_number();
+
 // Splits "a,b,c" (commas inside parentheses do not split, so "mcts(sims=10,uct_c=2)" stays whole).
 std::vector<std::string> split_list(const std::string& text);
 

@@ -1,6 +1,8 @@
 // `arena`: the command-line front end. Every user error ends in one "error: ..." line and exit status 1.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 #include <fmt/core.h>
 
@@ -32,6 +34,29 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
+namespace {
+CLI::Validator number_check(bool allow_zero) {
+  const std::string expected = allow_zero ? "a number >= 0" : "a positive number";
+  return CLI::Validator(
+      [allow_zero, expected](std::string& text) -> std::string {
+        std::size_t used = 0;
+        double v = 0;
+        try {
+          v = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != text.size() || !std::isfinite(v) || v < 0 || (v == 0 && !allow_zero))
+          return "must be " + expected + ", got '" + text + "'";
+        return {};
+      },
+      allow_zero ? "NONNEGATIVE" : "POSITIVE");
+}
+}  // namespace
+
+CLI::Validator positive_number() { return number_check(false); }
+CLI::Validator non_negative_number() { return number_check(true); }
+
 }  // namespace arena::cli
 
 int main(int argc, char** argv) {
@@ -53,7 +78,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);  // --help, --help-all
+    // A malformed command line is a user error like any other: one line, status 1.
+    std::string what = e.what();
+    for (auto& c : what)
+      if (c == '\n') c = ' ';
+    fmt::print(stderr, "error: {} (arena --help and arena COMMAND --help list the options)\n", what);
+    return 1;
   }
   try {
     arena::register_builtin_agents();
