@@ -173,10 +173,11 @@ void add_solve_commands(CLI::App& app, Commands& commands) {
   v->add_option("--agent", va->agent, "Agent spec to evaluate")->required();
   v->add_option("--games", va->games, "Comma-separated game strings")->required();
   v->add_option("--opponents", va->opponents, "Comma-separated opponent specs (cooperative games use self-play)");
-  v->add_option("--games-per-seat,-n", va->per_seat, "Matches per game, opponent and seat");
+  v->add_option("--games-per-seat,-n", va->per_seat, "Matches per game, opponent and seat")
+      ->check(positive_number());
   v->add_option("--seed", va->seed, "Seed");
   v->add_option("--db", va->db, "SQLite database file (stored as an eval run)");
-  v->add_option("--threads", va->threads, "Worker threads");
+  v->add_option("--threads", va->threads, "Worker threads (0: all cores)")->check(non_negative_number());
   v->add_flag("--no-store", va->no_store, "Do not write a database");
   v->add_option("--json", va->json, "Also write the table's rows to this file as a JSON array");
   v->add_option("--max-retries", va->max_retries, "Retries after a refused text answer before the forfeit (default 2)")

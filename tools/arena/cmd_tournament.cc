@@ -145,14 +145,17 @@ void add_tournament_commands(CLI::App& app, Commands& commands) {
   auto ta = std::make_shared<TournamentArgs>();
   t->add_option("--games", ta->games, "Comma-separated game strings")->required();
   t->add_option("--agents", ta->agents, "Comma-separated agent specs, e.g. random,mcts(sims=100)")->required();
-  t->add_option("--games-per-pair,-n", ta->games_per_pair, "Matches per pairing and seat order, per game");
+  t->add_option("--games-per-pair,-n", ta->games_per_pair, "Matches per pairing and seat order, per game")
+      ->check(positive_number());
   t->add_option("--seed", ta->seed, "Run seed (match k uses a seed derived from it and k)");
   t->add_option("--db", ta->db, "SQLite database file");
   t->add_option("--gauntlet", ta->gauntlet, "This agent plays every other agent (instead of round robin)");
-  t->add_option("--threads", ta->threads, "Worker threads (default: all cores); results do not depend on it");
+  t->add_option("--threads", ta->threads, "Worker threads (default: all cores); results do not depend on it")
+      ->check(non_negative_number());
   t->add_option("--invalid-policy", ta->invalid, "mars, spiral or penalty(offender=X,other=Y)");
   t->add_option("--max-retries", ta->max_retries, "Retries for a text agent's invalid answer before it forfeits");
-  t->add_option("--time-limit", ta->time_limit, "Seconds allowed per agent call (0: none)");
+  t->add_option("--time-limit", ta->time_limit, "Seconds allowed per agent call (0: none)")
+      ->check(non_negative_number());
   t->add_flag("--resume", ta->resume, "Finish the unfinished run with this configuration in --db");
   t->add_flag("--no-store", ta->no_store, "Do not write a database");
   commands.emplace_back(t, [ta] { return run_tournament_cmd(*ta); });
@@ -171,7 +174,7 @@ void add_tournament_commands(CLI::App& app, Commands& commands) {
   m->add_option("--game", ma->game, "Only this game (short name or full game string)");
   m->add_option("--agent", ma->agent, "Only matches with this agent spec in a seat");
   m->add_option("--status", ma->status, "pending, running or done");
-  m->add_option("--limit", ma->limit, "At most this many rows (0: all)");
+  m->add_option("--limit", ma->limit, "At most this many rows (0: all)")->check(non_negative_number());
   commands.emplace_back(m, [ma] { return run_matches(*ma); });
 
   auto* rp = app.add_subcommand("replay", "Rebuild a stored match, print it and verify the stored turns");
