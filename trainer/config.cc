@@ -27,8 +27,7 @@ TrainConfig parse_train_config(const nlohmann::json& j, const std::string& where
   c.max_in_flight = static_cast<int>(r.integer("max_in_flight", 256, 1, 1'000'000));
   c.device = r.string("device", "cpu");
   c.group_by = r.choice("group_by", "batch", {"batch", "game", "game_seat"});
-  if (c.device != "cpu" && c.device != "cuda" && c.device.rfind("cuda:", 0) != 0)
-    r.fail("device", "cpu, cuda or cuda:N", c.device);
+  if (!valid_device_name(c.device)) r.fail("device", "cpu, cuda or cuda:N", c.device);
 
   const auto* games = r.raw("games");
   if (!games) throw Error(where + ": 'games' is required: a list of game strings or {\"game\": ..., \"weight\": ...}");
@@ -298,6 +297,12 @@ nlohmann::json TrainConfig::to_json() const {
       {"max_in_flight", max_in_flight},
       {"device", device},
   };
+}
+
+bool valid_device_name(const std::string& device) {
+  if (device == "cpu" || device == "cuda") return true;
+  const std::string index = device.rfind("cuda:", 0) == 0 ? device.substr(5) : "";
+  return !index.empty() && index.size() <= 3 && index.find_first_not_of("0123456789") == std::string::npos;
 }
 
 std::int64_t estimator_group(const std::string& group_by, int slot, int seat) {

@@ -115,6 +115,9 @@ struct TrainConfig {
 TrainConfig parse_train_config(const nlohmann::json& j, const std::string& where);
 TrainConfig load_train_config(const std::string& path);
 
+// "cpu", "cuda" or "cuda:N" (N a device index).
+bool valid_device_name(const std::string& device);
+
 // The estimator group id of a trajectory of game `slot` (its index in `games`) in seat `seat` under `group_by`: 0 for
 // batch, the slot for game, slot × 64 + seat for game_seat.
 std::int64_t estimator_group(const std::string& group_by, int slot, int seat);

@@ -119,11 +119,7 @@ lm::LmAgentOptions LmTrainer::agent_options(bool greedy) const {
 
 void LmTrainer::setup() {
   if (!opt_.device.empty()) cfg_.device = opt_.device;
-  if (cfg_.device != "cpu") {
-    if (!torch::cuda::is_available())
-      throw Error("device '" + cfg_.device + "' was requested but this machine has no CUDA device (use \"cpu\")");
-    device_ = torch::Device(cfg_.device);
-  }
+  device_ = training_device(cfg_.device);
   if (cfg_.ppo.kl_estimator != "k3")
     throw Error("ppo.kl_estimator must be k3 for policy.kind lm (the exact KL would need the reference model's whole "
                 "vocabulary distribution at every token)");

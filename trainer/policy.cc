@@ -256,4 +256,17 @@ torch::Tensor ppo_loss(const torch::Tensor& log_probs, const torch::Tensor& mask
   return ppo_objective(logp, in.old_logp, in.advantage, kl, masked_entropy(log_probs, mask), in.weight, c, stats);
 }
 
+torch::Device training_device(const std::string& name) {
+  if (!valid_device_name(name)) throw Error("device must be cpu, cuda or cuda:N, got '" + name + "'");
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (!torch::cuda::is_available())
+    throw Error("device '" + name + "' was requested but this machine has no CUDA device (use \"cpu\")");
+  const torch::Device device(name);
+  const auto count = static_cast<int>(torch::cuda::device_count());
+  if (device.has_index() && device.index() >= count)
+    throw Error("device '" + name + "' was requested but this machine has " + std::to_string(count) +
+                " CUDA device" + (count == 1 ? "" : "s"));
+  return device;
+}
+
 }  // namespace arena::trainer

@@ -62,6 +62,10 @@ torch::Tensor masked_entropy(const torch::Tensor& log_probs, const torch::Tensor
 // Copies every parameter of `from` into `to` (same architecture).
 void copy_parameters(Policy& from, Policy& to);
 
+// The device a training run asked for (valid_device_name), checked against this machine: an arena::Error for a
+// malformed name, a CUDA device on a machine without one, or an index past its devices.
+torch::Device training_device(const std::string& name);
+
 // AdamW with decoupled weight decay, written out so its state is plain tensors (exactly checkpointable):
 //   m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  p ← p − lr·wd·p − lr · (m/(1−β1^t)) / (√(v/(1−β2^t)) + ε)
 // With optimizer.name = sgd it takes plain steps p ← p − lr·wd·p − lr·g (its moments stay zero).

@@ -83,12 +83,7 @@ class Trainer {
 void Trainer::setup(const TrainConfig& cfg) {
   cfg_ = cfg;
   if (!opt_.device.empty()) cfg_.device = opt_.device;
-  torch::Device device(torch::kCPU);
-  if (cfg_.device != "cpu") {
-    if (!torch::cuda::is_available())
-      throw Error("device '" + cfg_.device + "' was requested but this machine has no CUDA device (use \"cpu\")");
-    device = torch::Device(cfg_.device);
-  }
+  const torch::Device device = training_device(cfg_.device);
   torch::set_num_threads(cfg_.threads);
   std::vector<std::string> names;
   for (const auto& g : cfg_.games) names.push_back(g.game);

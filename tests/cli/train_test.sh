@@ -106,6 +106,7 @@ expect_error "bad group_by" "'group_by' must be one of batch, game, game_seat, g
 echo '{"games": ["kuhn_poker"' > broken.json
 expect_error "broken JSON" "not valid JSON" train broken.json --db bad.db --out runs/bad
 expect_error "missing file" "cannot read" train nothing.json --db bad.db --out runs/bad
+expect_error "bad --device" "device must be cpu, cuda or cuda:N, got 'tpu'" train kuhn.json --db bad.db --out runs/bad --device tpu
 [[ ! -e bad.db && ! -e runs/bad ]] || fail "a refused configuration wrote something"
 expect_error "existing run" "already holds a training run" train kuhn.json --db full.db --out runs/full
 expect_error "resume without a run" "neither a checkpoint directory" train --resume --db x.db --out runs/none

@@ -81,6 +81,9 @@ TEST_CASE("train config: defaults, resolved JSON and strict errors", "[trainer][
   CHECK(contains(error_of({{"games", {"kuhn_poker"}}, {"estimator", {{"name", "nope"}}}}), "'estimator'"));
   CHECK(contains(error_of({{"games", {"kuhn_poker"}}, {"optimizer", {{"betas", {0.9}}}}}), "'optimizer.betas'"));
   CHECK(contains(error_of({{"games", {"kuhn_poker"}}, {"device", "tpu"}}), "'device' must be cpu, cuda"));
+  CHECK(contains(error_of({{"games", {"kuhn_poker"}}, {"device", "cuda:x"}}), "'device' must be cpu, cuda"));
+  CHECK(contains(error_of({{"games", {"kuhn_poker"}}, {"device", "cuda:"}}), "'device' must be cpu, cuda"));
+  CHECK(parse_train_config({{"games", {"kuhn_poker"}}, {"device", "cuda:1"}}, "cfg.json").device == "cuda:1");
   CHECK(contains(error_of({{"games", {"kuhn_poker"}}, {"group_by", "match"}}),
                  "'group_by' must be one of batch, game, game_seat"));
 }

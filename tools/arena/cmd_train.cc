@@ -251,7 +251,7 @@ void add_train_commands(CLI::App& app, Commands& commands) {
   t->add_flag("--resume", ta->resume, "Continue the run in --out from its latest checkpoint, exactly");
   t->add_option("--until-step", ta->until, "Stop (checkpointed) after this step; --resume continues")
       ->check(positive_number());
-  t->add_option("--device", ta->device, "cpu or cuda (overrides the configuration)");
+  t->add_option("--device", ta->device, "cpu, cuda or cuda:N (overrides the configuration)");
   t->add_flag("--quiet", ta->quiet, "No progress line per step");
   commands.emplace_back(t, [ta] { return run_train_command(*ta); });
 
