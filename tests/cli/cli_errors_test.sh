@@ -26,6 +26,9 @@ expect_error "human agent: input ended" play tic_tac_toe --agents human,random <
 expect_error "--matches: must be a positive number, got '0'" play kuhn_poker --agents random,random --matches 0
 expect_error "--seconds: must be a positive number, got '-1'" bench games --seconds -1
 expect_error "not expected: --bogus" play kuhn_poker --bogus
+expect_error "--status: must be pending, running or done, got 'finished'" matches --status finished
+expect_error "--player: must be a number >= 0, got '-2'" replay --match 1 --player -2
+expect_error "cannot write /nonexistent/x.json: no directory /nonexistent" eval --agent random --games kuhn_poker --json /nonexistent/x.json --no-store
 expect_error "--threads: must be a number >= 0, got '-3'" tournament --games kuhn_poker --agents random,random --threads -3
 expect_error "--games-per-seat: must be a positive number, got '0'" eval --agent random --games kuhn_poker -n 0
 expect_error "A subcommand is required"

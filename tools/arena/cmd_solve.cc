@@ -1,6 +1,7 @@
 // arena solve | exploitability | eval
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -97,6 +98,11 @@ struct EvalArgs {
 };
 
 int run_eval(const EvalArgs& a) {
+  if (!a.json.empty()) {  // refused before any match is played, not after
+    const auto dir = std::filesystem::path(a.json).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+      throw Error("cannot write " + a.json + ": no directory " + dir.string());
+  }
   TournamentConfig c;
   c.kind = "eval";
   c.games = split_list(a.games);

@@ -173,7 +173,13 @@ void add_tournament_commands(CLI::App& app, Commands& commands) {
   m->add_option("--run", ma->run, "Only this run");
   m->add_option("--game", ma->game, "Only this game (short name or full game string)");
   m->add_option("--agent", ma->agent, "Only matches with this agent spec in a seat");
-  m->add_option("--status", ma->status, "pending, running or done");
+  m->add_option("--status", ma->status, "pending, running or done")
+      ->check(CLI::Validator(
+          [](std::string& s) -> std::string {
+            if (s == "pending" || s == "running" || s == "done") return "";
+            return "must be pending, running or done, got '" + s + "'";
+          },
+          "STATUS"));
   m->add_option("--limit", ma->limit, "At most this many rows (0: all)")->check(non_negative_number());
   commands.emplace_back(m, [ma] { return run_matches(*ma); });
 
@@ -183,7 +189,7 @@ void add_tournament_commands(CLI::App& app, Commands& commands) {
   auto pplayer = std::make_shared<int>(-1);
   rp->add_option("--db", *pdb, "SQLite database file");
   rp->add_option("--match", *pmatch, "Match id (see arena matches)")->required();
-  rp->add_option("--player", *pplayer, "Also show what this player saw");
+  rp->add_option("--player", *pplayer, "Also show what this player saw")->check(non_negative_number());
   commands.emplace_back(rp, [=] { return run_replay(*pdb, *pmatch, *pplayer); });
 
   auto* e = app.add_subcommand("export", "Write a run's matches, one JSON object per line");
