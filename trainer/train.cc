@@ -285,9 +285,9 @@ Metrics Trainer::train_step(int step) {
       ++updates;
     }
   }
-  // Policy shift per group (spo_single's forgetting): mean k3 of the new policy against the rollout policy over the
-  // group's turns, groups in ascending id.
-  if (rows > 0) {
+  // Policy shift per group for stateful estimators (spo_single's forgetting): mean k3 of the new policy against the
+  // rollout policy over the group's turns, groups in ascending id.
+  if (rows > 0 && estimator_->stateful()) {
     torch::NoGradGuard guard;
     auto new_logp = policy_->log_probs(features).gather(1, all_actions.unsqueeze(1)).squeeze(1);
     auto d = new_logp - old_logp;
