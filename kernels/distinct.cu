@@ -413,6 +413,14 @@ void detail::distinct_finish(const DistinctScratch& sc, const double* x, const s
   distinct_reduce(sc, unique, num_keys, tolerance, out, s);
 }
 
+// (Declared in kernels.h next to mars_code, whose fused path carves its tables as DistinctScratch does: n turns and one
+// extra 0 per seat.)
+std::size_t mars_code_table_bytes(std::int64_t n, int num_seats) {
+  if (n <= 0 || num_seats < 1) return 0;
+  const int log = detail::hash_log(n + num_seats, num_seats);
+  return log ? (static_cast<std::size_t>(num_seats) << log) * sizeof(unsigned long long) : 0;
+}
+
 std::size_t distinct_value_mean_scratch(std::int64_t n, int num_keys) {
   return DistinctScratch(nullptr, n, std::max(num_keys, 1)).total;
 }

@@ -522,12 +522,6 @@ void mars_code_fused(const double* reward, const std::int64_t* offsets, std::int
 
 }  // namespace
 
-std::size_t mars_code_table_bytes(std::int64_t n, int num_seats) {
-  if (n <= 0 || num_seats < 1) return 0;
-  const int log = hash_log(n + num_seats, num_seats);
-  return log ? (static_cast<std::size_t>(num_seats) << log) * sizeof(unsigned long long) : 0;
-}
-
 std::size_t mars_code_scratch(std::int64_t n, std::int64_t trajectories, int num_pools, int num_seats) {
   const std::size_t fused = CodeScratch(nullptr, n, trajectories, std::max(num_pools, 1), std::max(num_seats, 1)).total;
   Carver c{nullptr};
