@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 namespace arena {
 namespace {
@@ -152,7 +153,15 @@ Store::Store(const std::string& path, bool read_only)
   }
 }
 
-Store::~Store() = default;
+Store::~Store() {
+  // At rest the file goes back to a rollback journal, so that readers, which open it read-only, leave no -wal and -shm
+  // files beside it (a read-only connection cannot remove them); the next writer sets WAL again. Best effort and
+  // without waiting: while another connection has the file open it stays in WAL mode.
+  if (!read_only_ && db_) {
+    sqlite3_busy_timeout(db_->raw(), 0);
+    sqlite3_exec(db_->raw(), "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr);
+  }
+}
 
 void Store::migrate() {
   auto version = db_->query_int("PRAGMA user_version");

@@ -59,6 +59,8 @@ out=$("$arena" eval --agent 'nash(target=0.01)' --games kuhn_poker,leduc_poker -
 grep -q "win rate" <<< "$out" && grep -q "exploitability of nash(target=0.01) on kuhn_poker" <<< "$out" &&
   grep -q "stored as eval run" <<< "$out" || { echo "FAIL: eval output"; echo "$out"; fails=$((fails + 1)); }
 "$arena" ratings --db "$work/e.db" | grep -q "run 1 (eval" || { echo "FAIL: ratings of an eval run"; fails=$((fails + 1)); }
+# At rest the database is one file: reading it leaves no -wal or -shm beside it.
+[[ ! -e "$work/e.db-wal" && ! -e "$work/e.db-shm" ]] || { echo "FAIL: -wal/-shm files left beside e.db"; fails=$((fails + 1)); }
 "$arena" games | grep -q "leduc_poker" || { echo "FAIL: games"; fails=$((fails + 1)); }
 "$arena" describe kuhn_poker | grep -q "RULES" || { echo "FAIL: describe"; fails=$((fails + 1)); }
 a=$("$arena" play leduc_poker --seed 5 --matches 3)
