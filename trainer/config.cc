@@ -307,7 +307,7 @@ bool valid_device_name(const std::string& device) {
 
 std::int64_t estimator_group(const std::string& group_by, int slot, int seat) {
   if (group_by == "game") return slot;
-  if (group_by == "game_seat") return static_cast<std::int64_t>(slot) * 64 + seat;
+  if (group_by == "game_seat") return slot * kMaxSeats + seat;
   return 0;
 }
 

@@ -118,8 +118,11 @@ TrainConfig load_train_config(const std::string& path);
 // "cpu", "cuda" or "cuda:N" (N a device index).
 bool valid_device_name(const std::string& device);
 
+// Seats per match at most: trajectory id = match idx × kMaxSeats + seat, and game_seat's group id below.
+constexpr std::int64_t kMaxSeats = 64;
+
 // The estimator group id of a trajectory of game `slot` (its index in `games`) in seat `seat` under `group_by`: 0 for
-// batch, the slot for game, slot × 64 + seat for game_seat.
+// batch, the slot for game, slot × kMaxSeats + seat for game_seat.
 std::int64_t estimator_group(const std::string& group_by, int slot, int seat);
 
 // Learning rate at optimizer step t (0-based) of `total` steps.

@@ -15,7 +15,6 @@
 
 namespace arena::trainer {
 
-constexpr std::int64_t kMaxSeats = 64;  // trajectory id = match idx × kMaxSeats + seat
 
 struct Planned {
   int slot = 0;

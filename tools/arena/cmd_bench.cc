@@ -155,13 +155,9 @@ kernels::KernelBenchOptions parse_kernel_bench_options(int repeats, const std::s
   }
   for (const auto& item : split_list(sizes)) {
     const auto x = item.find('x');
-    auto number = [&](const std::string& digits) -> std::int64_t {
-      if (digits.empty() || digits.size() > 12 || digits.find_first_not_of("0123456789") != std::string::npos)
-        return 0;
-      return std::stoll(digits);
-    };
-    const std::int64_t b = x == std::string::npos ? 0 : number(item.substr(0, x));
-    const std::int64_t t = x == std::string::npos ? 0 : number(item.substr(x + 1));
+    constexpr std::int64_t kMaxFactor = 1'000'000'000'000;
+    const std::int64_t b = x == std::string::npos ? 0 : positive_integer(item.substr(0, x), kMaxFactor);
+    const std::int64_t t = x == std::string::npos ? 0 : positive_integer(item.substr(x + 1), kMaxFactor);
     if (b <= 0 || t <= 0)
       throw Error(fmt::format("arena bench kernels: --sizes wants TRAJECTORIESxTURNS with positive integers, as in "
                               "625000x16; got '{}'", item));

@@ -60,9 +60,10 @@ int run_bench_selfplay(const std::string& games_list, const std::string& sizes_l
   std::vector<std::string> games = split_list(games_list);
   std::vector<int> sizes;
   for (const auto& s : split_list(sizes_list)) {
-    if (s.size() > 7 || s.find_first_not_of("0123456789") != std::string::npos || std::stoi(s) == 0)
+    const auto episodes = positive_integer(s, 9'999'999);
+    if (episodes == 0)
       throw Error("arena bench selfplay: --episodes wants positive integers up to 9999999, got '" + s + "'");
-    sizes.push_back(std::stoi(s));
+    sizes.push_back(static_cast<int>(episodes));
   }
   if (sizes.empty()) throw Error("arena bench selfplay: --episodes names no size");
   if (games.empty()) throw Error("arena bench selfplay: --games names no game");

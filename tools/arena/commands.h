@@ -2,6 +2,7 @@
 // function to run when that subcommand was given.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <utility>
@@ -30,6 +31,9 @@ void add_lm_commands(CLI::App& app, Commands& commands);
 // the full range of a double that CLI11's own PositiveNumber and NonNegativeNumber print.
 CLI::Validator positive_number();
 CLI::Validator non_negative_number();
+
+// `text` as an integer in [1, max] (decimal digits only), or 0 when it is anything else.
+std::int64_t positive_integer(const std::string& text, std::int64_t max);
 
 // Splits "a,b,c" (commas inside parentheses do not split, so "mcts(sims=10,uct_c=2)" stays whole).
 std::vector<std::string> split_list(const std::string& text);

@@ -54,6 +54,12 @@ CLI::Validator number_check(bool allow_zero) {
 }
 }  // namespace
 
+std::int64_t positive_integer(const std::string& text, std::int64_t max) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return 0;
+  const std::int64_t v = std::stoll(text);
+  return v <= max ? v : 0;
+}
+
 CLI::Validator positive_number() { return number_check(false); }
 CLI::Validator non_negative_number() { return number_check(true); }
 
